@@ -1,0 +1,98 @@
+"""pytest hooks of pytest-secure, and nothing else.
+
+Without ``--secure`` the plugin only adds its options and markers and skips tests marked
+``secure``: it imports nothing heavy and does no I/O, so installing it costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .state import STATE
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("secure", "security regression testing (pytest-secure)")
+    group.addoption("--secure", action="store_true", default=False,
+                    help="collect the security baseline's checks and run tests marked 'secure'.")
+    group.addoption("--secure-baseline", metavar="PATH", default=None,
+                    help="baseline file (default: the secure_baseline ini value, else security-baseline.yaml at the rootdir).")
+    group.addoption("--secure-target", metavar="URL", default=None,
+                    help="test the live service at URL instead of the baseline's target.")
+    group.addoption("--secure-fail-on", choices=SEVERITIES, default=None,
+                    help="lowest severity that fails a check (overrides gates.fail_on).")
+    group.addoption("--secure-sarif", metavar="PATH", default=None, help="write a SARIF 2.1.0 report to PATH.")
+    group.addoption("--secure-json", metavar="PATH", default=None, help="write a JSON report to PATH.")
+    parser.addini("secure_baseline", "path of the security baseline file, relative to the rootdir",
+                  default="security-baseline.yaml")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "secure: a security test; runs only with --secure.")
+    if not config.getoption("secure"):
+        return
+    from .setup import start
+
+    start(config)
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("secure"):
+        skip = pytest.mark.skip(reason="security test: run with --secure")
+        for item in items:
+            if item.get_closest_marker("secure") is not None:
+                item.add_marker(skip)
+        return
+    from .items import BaselineFile
+
+    state = config.stash[STATE]
+    node = BaselineFile.from_parent(session, path=state.baseline.path.resolve())
+    collected = list(node.collect())
+    config.hook.pytest_collectreport(report=pytest.CollectReport(node.nodeid, "passed", None, collected))
+    items.extend(collected)
+
+
+# Run before the keyword/mark deselection and inside the --lf/--ff wrappers.
+pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection_modifyitems)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if call.when in ("setup", "call") and hasattr(item, "check"):
+        from .report.records import attach_record
+
+        attach_record(item, call.when, report)
+    return report
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        from .redaction import remove_log_redaction
+
+        state.close()
+        remove_log_redaction()
+
+
+@pytest.fixture
+def secure(request: pytest.FixtureRequest) -> Any:
+    """The running :class:`~pytest_secure.session.SecureSession`: target, identities, baseline.
+
+    Tests that use it are skipped without ``--secure``.
+    """
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        pytest.skip("security test: run with --secure")
+    return state
+

@@ -1,0 +1,1 @@
+"""Reporters: terminal summary, SARIF 2.1.0 and JSON, all from the same records."""

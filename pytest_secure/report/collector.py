@@ -1,0 +1,51 @@
+"""The controller-side reporter: gathers check records and writes every report once."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..session import SecureSession
+
+
+class SecureReporter:
+    """Registered as a plugin on the controller (never on xdist workers)."""
+
+    def __init__(self, config: pytest.Config, session: SecureSession) -> None:
+        self.config = config
+        self.session = session
+        self.records: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        record = getattr(report, "secure_record", None)
+        if record is not None:
+            self.records.append(record)
+
+    def findings(self) -> list[dict[str, Any]]:
+        return [f for r in self.records for f in r["findings"]]
+
+    def unused_waivers(self) -> list[Any]:
+        used = {place for r in self.records for place in r.get("used_waivers", [])}
+        return [w for w in self.session.baseline.waivers if w.place not in used]
+
+    def expiring_waivers(self, days: int = 30) -> list[Any]:
+        limit = self.session.today + datetime.timedelta(days=days)
+        return [w for w in self.session.baseline.waivers if w.expires <= limit]
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        from .terminal import write_summary
+
+        write_summary(terminalreporter, self)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        for option, writer in (("secure_sarif", "sarif"), ("secure_json", "json_report")):
+            target = self.config.getoption(option)
+            if not target:
+                continue
+            path = Path(self.config.invocation_params.dir, target)
+            module = __import__(f"{__package__}.{writer}", fromlist=["write"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            module.write(path, self)

@@ -1,0 +1,41 @@
+"""The JSON report: every check record, every finding and the waivers' state."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .._version import version
+
+
+def build(reporter: Any) -> dict[str, Any]:
+    session = reporter.session
+    findings = reporter.findings()
+    unused = {w.place for w in reporter.unused_waivers()}
+    return {
+        "tool": {"name": "pytest-secure", "version": version},
+        "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "baseline": str(session.baseline.path),
+        "target": session.redactor.clean(session.target.base_url),
+        "fail_on": session.baseline.gates.fail_on.label,
+        "summary": {
+            "checks": dict(Counter(r["outcome"] for r in reporter.records)),
+            "findings": dict(Counter(f["status"] for f in findings)),
+            "by_severity": dict(Counter(f["severity"] for f in findings)),
+        },
+        "checks": reporter.records,
+        "findings": findings,
+        "waivers": [
+            {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket, "reason": session.redactor.clean(w.reason),
+             "expires": w.expires.isoformat(), "expired": w.expired(session.today), "used": w.place not in unused,
+             "place": w.place}
+            for w in session.baseline.waivers
+        ],
+    }
+
+
+def write(path: Path, reporter: Any) -> None:
+    path.write_text(json.dumps(build(reporter), indent=2) + "\n", encoding="utf-8")

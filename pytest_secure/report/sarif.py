@@ -1,0 +1,83 @@
+"""SARIF 2.1.0: one run, the rules that fired (with help and CWE tags), one result per finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .._version import version
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+# GitHub code scanning reads this 0-10 score; mid-points of its bands
+_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0", "info": "0.0"}
+_LEVEL = {"failing": "error", "expired": "error", "warning": "warning", "waived": "warning"}
+
+
+def build(reporter: Any) -> dict[str, Any]:
+    findings = reporter.findings()
+    rules: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        rules.setdefault(f["rule_id"], f["rule"])
+    rule_ids = sorted(rules)
+    results = [_result(f, rule_ids.index(f["rule_id"])) for f in findings]
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "pytest-secure",
+                "version": version,
+                "semanticVersion": version,
+                "informationUri": "https://pypi.org/project/pytest-secure/",
+                "rules": [_rule(rules[r]) for r in rule_ids],
+            }},
+            "invocations": [{"executionSuccessful": not any(r["outcome"] == "error" for r in reporter.records)}],
+            "results": results,
+        }],
+    }
+
+
+def _rule(rule: dict[str, Any]) -> dict[str, Any]:
+    tags = ["security"] + ([f"external/cwe/cwe-{rule['cwe']}"] if rule.get("cwe") else [])
+    text = rule["description"] or rule["title"]
+    return {
+        "id": rule["id"],
+        "name": "".join(p.capitalize() for p in rule["id"].replace("/", "-").split("-")),
+        "shortDescription": {"text": rule["title"]},
+        "fullDescription": {"text": text},
+        "help": {"text": f"{text} Fix: {rule['fix']}", "markdown": f"{text}\n\n**Fix:** {rule['fix']}"},
+        "defaultConfiguration": {"level": "error" if rule["default_severity"] in ("critical", "high") else "warning"},
+        "properties": {"tags": tags, "security-severity": _SCORE[rule["default_severity"]],
+                       "precision": "high"},
+    }
+
+
+def _result(f: dict[str, Any], index: int) -> dict[str, Any]:
+    level = "note" if f["severity"] == "info" and f["status"] == "warning" else _LEVEL[f["status"]]
+    url = f["request"]["url"] if f.get("request") else None
+    location: dict[str, Any] = {"logicalLocations": [{"name": f["location"], "kind": "resource"}]}
+    if url:
+        location["physicalLocation"] = {"artifactLocation": {"uri": url}}
+    result: dict[str, Any] = {
+        "ruleId": f["rule_id"],
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": f"{f['message']} at {f['location']}" + (f" (evidence: {f['evidence']})" if f["evidence"] else "")},
+        "locations": [location],
+        "partialFingerprints": {"pytestSecure/v1": f["fingerprint"]},
+        "properties": {"severity": f["severity"], "status": f["status"], "area": f["area"],
+                       **({"reproduce": f["request"]["curl"]} if f.get("request") else {})},
+    }
+    if f["status"] in ("waived", "expired") and f.get("waiver"):
+        w = f["waiver"]
+        result["suppressions"] = [{
+            "kind": "external",
+            "status": "accepted" if f["status"] == "waived" else "rejected",
+            "justification": f"{w['reason']} (owner {w['owner']}, ticket {w['ticket'] or '-'}, expires {w['expires']})",
+        }]
+    return result
+
+
+def write(path: Path, reporter: Any) -> None:
+    path.write_text(json.dumps(build(reporter), indent=2) + "\n", encoding="utf-8")

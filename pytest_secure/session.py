@@ -1,0 +1,96 @@
+"""Everything a check needs while it runs: baseline, target, identities, redactor.
+
+One :class:`SecureSession` per pytest process (each xdist worker has its own). Responses to
+plain requests are cached per (identity, method, path), so ten header items on ``/login``
+cost one request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .baseline.model import Baseline
+from .checks import Check
+from .errors import SecureError, SetupError, TargetError
+from .findings import Finding
+from .gate import FAILED, judge
+from .identities import Identities, Identity
+from .redaction import Redactor
+from .target import InProcessTarget, LiveTarget, Response, Target, import_app
+
+
+class SecureSession:
+    def __init__(self, baseline: Baseline, target: Target, redactor: Redactor,
+                 login_hook: Callable[[Identity], dict[str, Any] | None] | None = None,
+                 today: datetime.date | None = None) -> None:
+        self.baseline = baseline
+        self.target = target
+        self.redactor = redactor
+        self.identities = Identities(baseline.identities, target, redactor, login_hook)
+        self.today = today or datetime.date.today()
+        self._cache: dict[tuple[str, str, str], Response | TargetError] = {}
+        self.checks: list[Check] = []
+        self._results: dict[str, list[Finding] | SecureError] = {}
+
+    def identity(self, name: str) -> Identity:
+        return self.identities[name]
+
+    def fetch(self, method: str, path: str, identity: str = "anonymous") -> Response:
+        """A cached request as ``identity``: for checks that only read responses."""
+        key = (identity, method.upper(), path)
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.identity(identity).request(method, path)
+            except TargetError as exc:
+                self._cache[key] = exc
+        cached = self._cache[key]
+        if isinstance(cached, TargetError):
+            raise SetupError(str(cached))
+        return cached
+
+    def run_check(self, check: Check) -> list[Finding]:
+        """Run ``check`` once per process; later calls return the same findings (or error)."""
+        name = check.item_name
+        if name not in self._results:
+            try:
+                self._results[name] = check.run(self)
+            except SecureError as exc:
+                self._results[name] = exc
+        result = self._results[name]
+        if isinstance(result, SecureError):
+            raise result
+        return list(result)
+
+    def trusted(self, item_name: str) -> bool:
+        """Whether the check named ``item_name`` ran cleanly and passes its gate."""
+        check = next((c for c in self.checks if c.item_name == item_name), None)
+        if check is None:
+            return False
+        try:
+            findings = self.run_check(check)
+        except SecureError:
+            return False
+        b = self.baseline
+        return judge(findings, rules=check.rules, path=check.path, gates=b.gates, waivers=b.waivers,
+                     today=self.today).outcome != FAILED
+
+    def close(self) -> None:
+        self.target.close()
+
+
+def make_target(baseline: Baseline, rootdir: Path) -> Target:
+    """Build the target the baseline names; raise on a missing or unimportable target."""
+    t = baseline.target
+    common: dict[str, Any] = dict(timeout=t.timeout, max_body_bytes=t.max_body_bytes,
+                                  max_redirects=t.max_redirects, default_headers=t.headers)
+    if t.app:
+        app = import_app(t.app, [rootdir, baseline.path.parent.resolve()])
+        return InProcessTarget(app, base_url=t.base_url or "http://localhost", scope=t.scope, **common)
+    if t.base_url:
+        return LiveTarget(t.base_url, t.scope, verify=t.verify, **common)
+    raise TargetError("no target: set target.app (in-process) or target.base_url (live) in the baseline, "
+                      "or pass --secure-target URL")
+
