@@ -23,7 +23,10 @@ class BaselineFile(pytest.File):
 
     def collect(self) -> Any:
         for check in self.config.stash[STATE].checks:
-            yield SecureItem.from_parent(self, name=check.item_name, check=check)
+            # An explicit nodeid is parsed like the ids pytest reads back from its cache
+            # (name + "[params]"), so --lf/--ff/--sw find these items again.
+            nodeid = f"{self.nodeid}::{check.item_name}"
+            yield SecureItem.from_parent(self, name=check.item_name, nodeid=nodeid, check=check)
 
 
 class SecureItem(pytest.Item):

@@ -121,7 +121,7 @@ def validate(data: Any, positions: Positions, where: str) -> list[str]:
     for error in validator.iter_errors(data):
         found.extend(_describe(error, positions, where))
     found.sort(key=lambda item: item[0])
-    lines = [text for _, text in found]
+    lines = list(dict.fromkeys(text for _, text in found))
     if len(lines) > MAX_ERRORS:
         lines = lines[:MAX_ERRORS] + [f"{where}: ... and {len(lines) - MAX_ERRORS} more problems"]
     return lines
@@ -157,7 +157,8 @@ def _describe(error: jsonschema.ValidationError, positions: Positions, where: st
     if kind == "const":
         return [at(path, f"expected {error.validator_value!r}, got {got}")]
     if kind == "type":
-        return [at(path, f"expected {expected or _article(error.validator_value)}, got {_kind(error.instance)} {got}")]
+        got = "an empty value" if error.instance is None else f"{_kind(error.instance)} {got}"
+        return [at(path, f"expected {expected or _article(error.validator_value)}, got {got}")]
     if expected:
         return [at(path, f"expected {expected}, got {got}")]
     if kind in ("anyOf", "oneOf") and error.context:

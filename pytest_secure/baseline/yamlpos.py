@@ -42,6 +42,9 @@ class YamlProblem(Exception):
         self.line, self.column, self.message = line, column, message
 
 
+_PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+
+
 def _pos(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
@@ -57,6 +60,8 @@ class _Builder:
         if self.count > MAX_NODES:
             raise YamlProblem(*_pos(node), f"the document expands to more than {MAX_NODES} nodes (alias bomb?)")
         self.positions.values[path] = _pos(node)
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlProblem(*_pos(node), f"unsupported YAML tag {node.tag} (only plain YAML is allowed)")
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             for key_node, value_node in node.value:
