@@ -22,11 +22,12 @@ class BaselineFile(pytest.File):
     """The baseline file as a collector of check items."""
 
     def collect(self) -> Any:
-        for check in self.config.stash[STATE].checks:
+        state = self.config.stash[STATE]
+        for check in state.checks:
+            name = state.redactor.clean(check.item_name)  # a secret in a baseline path must not name a test
             # An explicit nodeid is parsed like the ids pytest reads back from its cache
             # (name + "[params]"), so --lf/--ff/--sw find these items again.
-            nodeid = f"{self.nodeid}::{check.item_name}"
-            yield SecureItem.from_parent(self, name=check.item_name, nodeid=nodeid, check=check)
+            yield SecureItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", check=check)
 
 
 class SecureItem(pytest.Item):

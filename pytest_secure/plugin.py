@@ -69,10 +69,17 @@ pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if call.when in ("setup", "call") and hasattr(item, "check"):
+    state = item.config.stash.get(STATE, None)
+    if state is None:
+        return report
+    if hasattr(item, "check") and call.when in ("setup", "call"):
         from .report.records import attach_record
 
         attach_record(item, call.when, report)
+    # what the app under test printed or logged, and failures of tests that used the session
+    report.sections = [(title, state.redactor.clean(text)) for title, text in report.sections]
+    if report.failed and "secure" in getattr(item, "fixturenames", ()):
+        report.longrepr = state.redactor.clean(str(report.longrepr))
     return report
 
 

@@ -1,0 +1,46 @@
+"""Generated references are current, and the plugin costs nothing without --secure."""
+
+import subprocess
+import sys
+
+from conftest import ROOT
+from pytest_secure import docgen
+
+
+def test_generated_references_are_current():
+    for name, make in docgen.PAGES.items():
+        on_disk = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        assert on_disk == make(), f"docs/{name} is stale: run `python -m pytest_secure.docgen`"
+
+
+def test_every_schema_key_has_a_description():
+    from pytest_secure.baseline.schema import baseline_schema
+
+    def walk(schema, path):
+        if isinstance(schema, dict):
+            for key, sub in (schema.get("properties") or {}).items():
+                assert sub.get("description"), f"{path}.{key} has no description"
+                walk(sub, f"{path}.{key}")
+            for nested in ("items", "additionalProperties"):
+                walk(schema.get(nested), f"{path}[]")
+
+    walk(baseline_schema(), "")
+
+
+HEAVY = ("schemathesis", "zapv2", "flask", "django", "fastapi", "httpx", "jsonschema", "yaml", "requests")
+
+
+def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
+    (tmp_path / "test_one.py").write_text("def test_one():\n    pass\n")
+    code = (
+        "import sys, pytest\n"
+        "rc = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:schemathesis', '-p', 'no:hypothesispytest',"
+        " '-p', 'no:anyio', '-p', 'no:xdist', '-p', 'no:xdist.looponfail', %r])\n"
+        "mods = [m for m in %r if m in sys.modules]\n"
+        "secure = sorted(m for m in sys.modules if m.startswith('pytest_secure'))\n"
+        "print('HEAVY', mods); print('SECURE', secure); sys.exit(rc)\n"
+    ) % (str(tmp_path), HEAVY)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "HEAVY []" in proc.stdout, proc.stdout
+    assert "SECURE ['pytest_secure', 'pytest_secure.hookspecs', 'pytest_secure.plugin', 'pytest_secure.state']" in proc.stdout, proc.stdout

@@ -1,0 +1,111 @@
+"""The tool must not be the leak: a canary secret, forced through failures of every kind,
+appears in no output, report or log."""
+
+import textwrap
+
+import pytest
+
+from pytest_secure.redaction import MASK, Redactor
+
+CANARY = "canary-7f3a9c51e2d84b60"
+
+LEAKY_APP = textwrap.dedent("""
+    import logging, sys
+
+    def app(environ, start_response):
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        cookie = environ.get("HTTP_COOKIE", "")
+        logging.getLogger("leaky").warning("request with %s and %s", auth, cookie)
+        print("stdout leak:", auth, environ.get("QUERY_STRING"))
+        sys.stderr.write("stderr leak: " + cookie + "\\n")
+        headers = [("Content-Type", "text/html"), ("X-Debug-Auth", auth), ("X-Echo-Cookie", cookie),
+                   ("Set-Cookie", "session=" + auth.split()[-1] + "; Path=/")]
+        start_response("200 OK", headers)
+        return [("<p>" + auth + "</p>").encode()]
+""")
+
+BASELINE = """
+    version: 1
+    target: {app: "leakyapp:app"}
+    identities:
+      admin:
+        bearer: "${CANARY_TOKEN}"
+        cookies: {sid: "${CANARY_TOKEN}"}
+    headers:
+      identity: admin
+      paths: ["/?api_key=${CANARY_TOKEN}"]
+      rules:
+        X-Debug-Auth: {required: false}
+        X-Echo-Cookie: {value: nothing}
+        Content-Security-Policy: {}
+    gates: {fail_on: low}
+    """
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["in-process", "live"])
+def test_canary_appears_in_no_output(pytester, monkeypatch, live):
+    monkeypatch.setenv("CANARY_TOKEN", CANARY)
+    pytester.makepyfile(leakyapp=LEAKY_APP)
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE)})
+    args = ["--secure", "--secure-sarif=out.sarif", "--secure-json=out.json", "--junitxml=junit.xml",
+            "-rA", "--log-level=DEBUG", "-o", "log_cli=true", "-o", "junit_logging=all"]
+    if live:
+        import importlib
+        import sys
+
+        from servers import serve_wsgi
+
+        sys.path.insert(0, str(pytester.path))
+        app = importlib.import_module("leakyapp").app
+        with serve_wsgi(app) as url:
+            result = pytester.runpytest(*args, f"--secure-target={url}")
+        sys.path.remove(str(pytester.path))
+        sys.modules.pop("leakyapp", None)
+    else:
+        result = pytester.runpytest(*args)
+    result.assert_outcomes(failed=3)
+    outputs = {
+        "stdout": result.stdout.str(), "stderr": result.stderr.str(),
+        **{name: (pytester.path / name).read_text() for name in ("out.sarif", "out.json", "junit.xml")},
+    }
+    for name, text in outputs.items():
+        assert CANARY not in text, f"the canary leaked into {name}"
+        assert CANARY[:12] not in text, f"part of the canary leaked into {name}"
+    # the failures were really forced, and were reported with the secret masked
+    assert "X-Debug-Auth must not be sent" in outputs["stdout"]
+    assert MASK in outputs["out.sarif"] and MASK in outputs["junit.xml"]
+    assert "reproduce: curl -i -X GET" in outputs["stdout"]
+
+
+def test_redactor_masks_credentials_by_position():
+    r = Redactor(["hunter2-secret"])
+    text = ("Authorization: Basic dXNlcjpwYXNz\ncookie: a=b\n"
+            "-H 'Authorization: Bearer abc.def.ghi' {\"access_token\": \"tok123456\"} "
+            "?password=hunter2-secret&x=1 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig")
+    cleaned = r.clean(text)
+    for secret in ("dXNlcjpwYXNz", "a=b", "abc.def.ghi", "tok123456", "hunter2-secret", "eyJhbGciOiJIUzI1NiJ9"):
+        assert secret not in cleaned
+    assert cleaned.count(MASK) >= 6
+
+
+def test_short_values_are_not_treated_as_secrets():
+    r = Redactor(["ab", ""])
+    assert r.redact("tab stop") == "tab stop"
+
+
+def test_hand_written_test_failures_are_redacted(pytester, monkeypatch):
+    monkeypatch.setenv("CANARY_TOKEN", CANARY)
+    pytester.makepyfile(leakyapp2=LEAKY_APP)
+    pytester.makefile(".yaml", **{"security-baseline": "version: 1\ntarget: {app: 'leakyapp2:app'}\n"
+                                  "identities: {admin: {bearer: '${CANARY_TOKEN}'}}\n"})
+    pytester.makepyfile(test_hand="""
+        def test_uses_session(secure):
+            response = secure.identity("admin").request("GET", "/")
+            print("body was", response.text)
+            assert response.header("x-debug-auth") == "nothing", response.header("x-debug-auth")
+        """)
+    result = pytester.runpytest("--secure", "-rA", "--junitxml=j.xml")
+    result.assert_outcomes(failed=1)
+    assert "Bearer [REDACTED]" in result.stdout.str()
+    for text in (result.stdout.str(), result.stderr.str(), (pytester.path / "j.xml").read_text()):
+        assert CANARY not in text
