@@ -26,7 +26,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--secure", action="store_true", default=False,
                     help="collect the security baseline's checks and run tests marked 'secure'.")
     group.addoption("--secure-baseline", metavar="PATH", default=None,
-                    help="baseline file (default: the secure_baseline ini value, else security-baseline.yaml at the rootdir).")
+                    help="baseline file (default: the secure_baseline ini value, "
+                         "else security-baseline.yaml at the rootdir).")
     group.addoption("--secure-target", metavar="URL", default=None,
                     help="test the live service at URL instead of the baseline's target.")
     group.addoption("--secure-fail-on", choices=SEVERITIES, default=None,

@@ -13,6 +13,7 @@ lines, SARIF, JSON, logs):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -101,10 +102,8 @@ def install_log_redaction(redactor: Redactor) -> None:
 
     def factory(*args: object, **kwargs: object) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        try:
+        with contextlib.suppress(Exception):  # a broken format string is the caller's problem, not ours
             record.msg, record.args = redactor.clean(record.getMessage()), None
-        except Exception:  # a broken format string is the caller's problem, not ours
-            pass
         return record
 
     factory._secure_redactor = redactor  # type: ignore[attr-defined]

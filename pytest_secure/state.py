@@ -9,4 +9,4 @@ import pytest
 if TYPE_CHECKING:
     from .session import SecureSession
 
-STATE = pytest.StashKey["SecureSession"]()
+STATE: pytest.StashKey[SecureSession] = pytest.StashKey()

@@ -53,9 +53,11 @@ def load_baseline(path: str | Path, environ: Mapping[str, str] | None = None) ->
     except YamlProblem as exc:
         raise BaselineError([f"{where}:{exc.line}:{exc.column}: {exc.message}"]) from None
     if raw is None:
-        raise BaselineError([f"{where}:1:1: the baseline file is empty; start it with `version: 1` (see docs/getting-started.md)"])
+        raise BaselineError([f"{where}:1:1: the baseline file is empty; "
+                             "start it with `version: 1` (see docs/getting-started.md)"])
     if not isinstance(raw, dict):
-        raise BaselineError([f"{where}:1:1: expected a mapping of sections (version, target, headers, ...), got {_kind(raw)}"])
+        raise BaselineError([f"{where}:1:1: expected a mapping of sections (version, target, headers, ...), "
+                             f"got {_kind(raw)}"])
 
     try:
         data, secrets = interpolate(raw, environ)
@@ -142,14 +144,14 @@ def _describe(error: jsonschema.ValidationError, positions: Positions, where: st
         for extra in sorted(set(error.instance) - set(allowed)):
             close = difflib.get_close_matches(extra, allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            expected = f"; expected one of {', '.join(allowed)}" if allowed else ""
-            out.append(at((*path, extra), f"unknown key {extra!r}{hint}{expected}", key=True))
+            choices = f"; expected one of {', '.join(allowed)}" if allowed else ""
+            out.append(at((*path, extra), f"unknown key {extra!r}{hint}{choices}", key=True))
         return out
     if kind == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         hint = schema.get("x-hints", {}).get(missing, f"add `{missing}:`")
         return [at(path, f"missing required key {missing!r}: {hint}")]
-    expected = schema.get("x-expected")
+    expected: str | None = schema.get("x-expected")
     got = _show(error.instance)
     if kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
@@ -181,5 +183,5 @@ def _article(type_name: Any) -> str:
     names = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number",
              "number": "a number", "boolean": "true or false", "null": "nothing"}
     if isinstance(type_name, list):
-        return " or ".join(names.get(t, t) for t in type_name)
+        return " or ".join(names.get(t, str(t)) for t in type_name)
     return names.get(type_name, str(type_name))

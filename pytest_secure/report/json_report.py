@@ -29,8 +29,9 @@ def build(reporter: Any) -> dict[str, Any]:
         "checks": reporter.records,
         "findings": findings,
         "waivers": [
-            {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket, "reason": session.redactor.clean(w.reason),
-             "expires": w.expires.isoformat(), "expired": w.expired(session.today), "used": w.place not in unused,
+            {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket,
+             "reason": session.redactor.clean(w.reason), "expires": w.expires.isoformat(),
+             "expired": w.expired(session.today), "used": w.place not in unused,
              "place": w.place}
             for w in session.baseline.waivers
         ],

@@ -38,10 +38,10 @@ def attach_record(item: Any, when: str, report: pytest.TestReport) -> None:
             for status, pairs in groups:
                 for finding, waiver in pairs:
                     data = _clean_tree(finding.to_dict(), clean)
-                    if data["request"]:
-                        headers = finding.request.headers
-                        data["request"]["headers"] = {k: state.redactor.header_value(k, v) for k, v in headers.items()}
-                        data["request"]["curl"] = clean(finding.request.curl(state.redactor.header_value))
+                    if finding.request is not None:
+                        mask = state.redactor.header_value
+                        data["request"]["headers"] = {k: mask(k, v) for k, v in finding.request.headers.items()}
+                        data["request"]["curl"] = clean(finding.request.curl(mask))
                     data.update(status=status, area=check.area, rule=_rule_info(finding),
                                 waiver=_clean_tree(_waiver(waiver), clean) if waiver else None)
                     record["findings"].append(data)

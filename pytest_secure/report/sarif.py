@@ -63,7 +63,8 @@ def _result(f: dict[str, Any], index: int) -> dict[str, Any]:
         "ruleId": f["rule_id"],
         "ruleIndex": index,
         "level": level,
-        "message": {"text": f"{f['message']} at {f['location']}" + (f" (evidence: {f['evidence']})" if f["evidence"] else "")},
+        "message": {"text": f"{f['message']} at {f['location']}"
+                    + (f" (evidence: {f['evidence']})" if f["evidence"] else "")},
         "locations": [location],
         "partialFingerprints": {"pytestSecure/v1": f["fingerprint"]},
         "properties": {"severity": f["severity"], "status": f["status"], "area": f["area"],

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 from conftest import ROOT
+
 from pytest_secure import docgen
 
 
@@ -35,11 +36,11 @@ def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
     code = (
         "import sys, pytest\n"
         "rc = pytest.main(['-q', '-p', 'no:cacheprovider', '-p', 'no:schemathesis', '-p', 'no:hypothesispytest',"
-        " '-p', 'no:anyio', '-p', 'no:xdist', '-p', 'no:xdist.looponfail', %r])\n"
-        "mods = [m for m in %r if m in sys.modules]\n"
+        f" '-p', 'no:anyio', '-p', 'no:xdist', '-p', 'no:xdist.looponfail', {str(tmp_path)!r}])\n"
+        f"mods = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "secure = sorted(m for m in sys.modules if m.startswith('pytest_secure'))\n"
         "print('HEAVY', mods); print('SECURE', secure); sys.exit(rc)\n"
-    ) % (str(tmp_path), HEAVY)
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "HEAVY []" in proc.stdout, proc.stdout

@@ -180,7 +180,6 @@ def test_unreachable_live_target_is_a_usage_error(pytester):
 
 def test_secure_target_overrides_the_baseline_target(pytester):
     from flask import Flask
-
     from servers import serve_wsgi
 
     make_project(pytester, HEADERS_BASELINE.replace('target: {app: "{app}"}', 'target: {app: "{app}", scope: [127.0.0.1]}'))

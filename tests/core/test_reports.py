@@ -5,7 +5,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import ROOT
 
 from .project import GOOD_HEADERS, make_project

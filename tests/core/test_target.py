@@ -4,11 +4,11 @@ import gzip
 import time
 
 import pytest
+from servers import serve_asgi, serve_raw, serve_wsgi
 
 from pytest_secure.errors import ScopeError, TargetError
 from pytest_secure.redaction import Redactor, neutralise
 from pytest_secure.target import InProcessTarget, LiveTarget, ScopeGuard, import_app
-from servers import serve_asgi, serve_raw, serve_wsgi
 
 
 def flask_app():
