@@ -42,7 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "secure: a security test; runs only with --secure.")
     if not config.getoption("secure"):
         return
-    from .setup import start
+    from .startup import start
 
     start(config)
 
