@@ -39,6 +39,7 @@ class LoginConfig:
     form: dict[str, str] | None = None
     token: str | None = None
     expect_status: tuple[int, ...] = (200, 201, 204, 302, 303)
+    extra: dict[str, Any] = field(default_factory=dict)  # login keys owned by identities.py (csrf, ...)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets:
 
 
 _CORE_IDENTITY_KEYS = {"headers", "cookies", "bearer", "basic", "login"}
+_CORE_LOGIN_KEYS = {"request", "json", "form", "token", "expect_status"}
 
 
 def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
@@ -175,6 +177,7 @@ def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
         login = LoginConfig(
             method=method, path=lpath, json=lg.get("json"), form=lg.get("form"), token=lg.get("token"),
             expect_status=tuple(lg.get("expect_status", (200, 201, 204, 302, 303))),
+            extra={k: v for k, v in lg.items() if k not in _CORE_LOGIN_KEYS},
         )
     basic = spec.get("basic")
     return IdentityConfig(

@@ -1,0 +1,108 @@
+"""Expanding the authz section into checks: one per (request, identity) cell, plus the
+object-level, list, sequence, revocation, session and coverage checks.
+
+Allow cells come first and are the trust preflight: every other cell of an identity
+``depends_on`` its allow cells, so when an identity cannot do what it should (a wrong
+password, an expired token, a broken role), its deny cells report an error instead of
+passing for the wrong reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..checks import Check
+from ..errors import SetupError
+from ..findings import Finding
+from . import rules as R
+from .config import ALLOW, ANONYMOUS, AREA, AuthzConfig, Rule
+from .outcome import BLOCKED, describe_expectation, finding_for, judge
+
+if TYPE_CHECKING:
+    from ..session import SecureSession
+
+
+@dataclass
+class CellCheck(Check):
+    """A check that is one cell of the grid (terminal summary and JSON report)."""
+
+    row: str = ""  # the request, as the baseline writes it
+    column: str = ""  # the identity
+    expected: str = ""  # allow, deny, conceal, unauthenticated, own (object level), ...
+
+
+def cell_name(row: str, identity: str) -> str:
+    return f"{row}::{identity}"
+
+
+def build(config: AuthzConfig) -> list[Check]:
+    from . import coverage, objects, revocation, sequences, sessions
+
+    allow_cells: dict[str, list[str]] = {i: [] for i in config.all_identities}
+    first: list[Check] = []
+    later: list[Check] = []
+    for rule in config.rules:
+        for identity in config.identities:
+            expected = config.expectation(rule, identity)
+            name = cell_name(rule.label, identity)
+            if rule.owner is not None:
+                later.append(objects.object_cell(config, rule, identity, name))
+            elif rule.list_kind is not None:
+                later.append(objects.list_cell(config, rule, identity, name))
+            elif expected == ALLOW:
+                first.append(_cell(config, rule, identity, name, expected))
+                allow_cells[identity].append(f"{AREA}[{name}]")
+            else:
+                later.append(_cell(config, rule, identity, name, expected))
+    for sequence in config.sequences:
+        later.extend(sequences.sequence_cells(config, sequence))
+    for check in later:
+        if isinstance(check, CellCheck) and check.column in allow_cells:
+            check.depends_on = (*check.depends_on, *allow_cells[check.column])
+    checks = [*first, *later]
+    checks.extend(revocation.revocation_checks(config))
+    checks.extend(sessions.session_checks(config))
+    if config.coverage != "off":
+        checks.append(coverage.coverage_check(config))
+    return checks
+
+
+def _cell(config: AuthzConfig, rule: Rule, identity: str, name: str, expected: str) -> CellCheck:
+    return CellCheck(area=AREA, name=name, rules=R.MATRIX_RULES, run=_plain_runner(config, rule, identity, expected),
+                     path=rule.call.path, row=rule.label, column=identity, expected=expected)
+
+
+def _plain_runner(config: AuthzConfig, rule: Rule, identity: str, expected: str
+                  ) -> Callable[[SecureSession], list[Finding]]:
+    def run(session: SecureSession) -> list[Finding]:
+        who = session.identity(identity)
+        findings: list[Finding] = []
+        for values in rule.value_sets():
+            response = rule.call.send(who, values)
+            judgement = judge(expected, response, rule.matchers)
+            if judgement.verdict == BLOCKED:
+                raise untrustworthy(identity, rule.call.method, response, expected)
+            finding = finding_for(judgement, expected, identity, response, rule.label)
+            if finding is not None:
+                findings.append(finding)
+        if rule.explore and expected != ALLOW and not findings:
+            from .explore import explore_cell
+
+            findings.extend(explore_cell(session, config, rule, identity, expected))
+        return findings
+
+    return run
+
+
+def untrustworthy(identity: str, method: str, response: object, expected: str = ALLOW) -> SetupError:
+    """The error of an allow cell that was refused: nothing about this identity can be trusted."""
+    from .outcome import path_of, snippet, status_of
+
+    who = "anonymous" if identity == ANONYMOUS else identity
+    return SetupError(
+        f"setup untrustworthy: {who} was refused {method} {path_of(response)} (HTTP {status_of(response)}: "
+        f"{snippet(response)}), which the baseline says is {describe_expectation(expected)}; the deny cells of "
+        f"{who} cannot be trusted. Check {who}'s credentials and login, or the rule's allow list"
+    )

@@ -1,0 +1,240 @@
+"""Object level authorization (BOLA/IDOR): reads, writes judged by their effect, lists.
+
+* Reads: an identity must reach its own objects (its preflight) and be refused every other
+  identity's objects, unless the rule's ``allow`` lets it reach them all.
+* Writes (update/delete): the owner reads a fresh object, the other identity writes it, the
+  owner reads it back. A difference is a leak whatever status the write got; an app that
+  answers 204 and acts on the caller's own object leaves the owner's object alone, which is
+  no leak. The owner writing its own object must show an effect, or the oracle would be
+  blind (setup error). ``effect.login`` judges by logging in with the owner's credentials.
+* Lists: one identity's list must not contain another identity's ids; its own ids must be
+  found at ``ids`` (else the path is wrong and the check would be blind).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import SetupError
+from ..findings import Finding
+from . import rules as R
+from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule
+from .matrix import CellCheck, untrustworthy
+from .outcome import ALLOWED, BLOCKED, OK, classify, finding_for, judge, path_of, snippet
+from .runtime import dig, dig_all, runtime
+
+if TYPE_CHECKING:
+    from ..identities import Identity
+    from ..session import SecureSession
+    from ..target import Response
+
+Runner = Callable[["SecureSession"], list[Finding]]
+
+
+def object_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> CellCheck:
+    kind = config.objects[rule.kind] if rule.kind else None
+    all_objects = config.allows(rule, identity)
+    expected = "all" if all_objects else ("own" if kind and identity in config.owners_of(kind) else "none")
+    if rule.call.is_write:
+        run = _write_runner(config, rule, identity, all_objects)
+        rules: tuple[str, ...] = ("authz/object-write",)
+    else:
+        run = _read_runner(config, rule, identity, all_objects)
+        rules = R.OBJECT_RULES
+    return CellCheck(area=AREA, name=name, rules=rules, run=run, path=rule.call.path, row=rule.label,
+                     column=identity, expected=expected)
+
+
+def list_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> CellCheck:
+    sees_all = config.allows(rule, identity)
+    return CellCheck(area=AREA, name=name, rules=("authz/list-leak", *R.MATRIX_RULES),
+                     run=_list_runner(config, rule, identity, sees_all), path=rule.call.path, row=rule.label,
+                     column=identity, expected="all" if sees_all else "own")
+
+
+# -- reads --------------------------------------------------------------------------------------
+def _read_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: bool) -> Runner:
+    def run(session: SecureSession) -> list[Finding]:
+        rt = runtime(session, config)
+        kind = config.objects[rule.kind]  # type: ignore[index]
+        who = session.identity(identity)
+        owner_param = rule.owner
+        assert owner_param is not None
+        for values in rule.value_sets():
+            for own in rt.owned(kind, identity):
+                response = rule.call.send(who, {**values, owner_param: own})
+                if judge(ALLOW, response, rule.matchers).verdict == BLOCKED:
+                    raise untrustworthy(identity, rule.call.method, response)
+        findings: list[Finding] = []
+        expected = ALLOW if all_objects else config.expectation(rule, identity)
+        for owner, ids in rt.others(kind, identity).items():
+            for obj in ids:
+                for values in rule.value_sets():
+                    response = rule.call.send(who, {**values, owner_param: obj})
+                    judgement = judge(expected, response, rule.matchers)
+                    if judgement.verdict == BLOCKED:
+                        raise untrustworthy(identity, rule.call.method, response)
+                    finding = finding_for(judgement, expected, identity, response, rule.label)
+                    if finding is not None:
+                        if finding.rule_id in ("authz/forbidden-access", "authz/forbidden-action"):
+                            finding = _object_finding(rule, identity, owner, obj, response)
+                        findings.append(finding)
+        if rule.explore and not all_objects and not findings:
+            from .explore import explore_cell
+
+            findings.extend(explore_cell(session, config, rule, identity, expected))
+        return findings
+
+    return run
+
+
+def _object_finding(rule: Rule, identity: str, owner: str, obj: str, response: Response) -> Finding:
+    where = f"{rule.call.method} {path_of(response)}"
+    return Finding("authz/object-access", f"{identity} read {owner}'s object {obj} at {where}", where,
+                   evidence=f"{identity} got HTTP {response.status}: {snippet(response)}",
+                   request=response.request, key=f"{identity}->{owner}")
+
+
+# -- writes -------------------------------------------------------------------------------------
+def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: bool) -> Runner:
+    def run(session: SecureSession) -> list[Finding]:
+        rt = runtime(session, config)
+        kind = config.objects[rule.kind]  # type: ignore[index]
+        effect = rule.effect
+        assert effect is not None and rule.owner is not None
+        if effect.login:
+            return _login_effect(session, rt, kind, rule, identity)
+        read = effect.read or kind.read
+        assert read is not None
+        attacker = session.identity(identity)
+        owners = config.owners_of(kind)
+        if identity in owners:  # the oracle must see the owner's own write, or it is blind
+            obj = rt.create(kind, identity)
+            before = _state(read, attacker, obj, effect.field, rule, identity)
+            response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
+            after = _state(read, attacker, obj, effect.field, rule, identity)
+            if before == after:
+                raise SetupError(
+                    f"setup untrustworthy: {identity}'s {rule.label} on its own {kind.name} {obj} (HTTP "
+                    f"{response.status}) left no trace in {read.label}; the effect check would be blind. Fix the "
+                    "rule's body, effect.read or effect.field")
+        findings: list[Finding] = []
+        for victim in owners:
+            if victim == identity:
+                continue
+            owner = session.identity(victim)
+            obj = rt.create(kind, victim)
+            before = _state(read, owner, obj, effect.field, rule, victim)
+            response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
+            after = _state(read, owner, obj, effect.field, rule, victim)
+            changed = before != after
+            if all_objects and not changed:
+                raise SetupError(f"setup untrustworthy: {identity} may write every {kind.name} but its "
+                                 f"{rule.label} on {victim}'s {obj} (HTTP {response.status}) had no effect")
+            if changed and not all_objects:
+                where = f"{rule.call.method} {path_of(response)}"
+                findings.append(Finding(
+                    "authz/object-write", f"{identity}'s {rule.call.method} changed {victim}'s {kind.name} {obj}",
+                    where, evidence=(f"{identity} got HTTP {response.status}; {victim} read {read.label} before: "
+                                     f"{_show(before)}; after: {_show(after)}"),
+                    request=response.request, key=f"{identity}->{victim}"))
+        return findings
+
+    return run
+
+
+def _login_effect(session: SecureSession, rt: Any, kind: ObjectKind, rule: Rule, identity: str) -> list[Finding]:
+    """Judge a write (password/e-mail change) by logging in again as each victim."""
+    assert rule.owner is not None
+    attacker = session.identity(identity)
+    findings = []
+    for victim, ids in rt.others(kind, identity).items():
+        for obj in ids:
+            response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
+            try:
+                session.identity(victim).fresh().ensure_logged_in()
+            except SetupError:
+                where = f"{rule.call.method} {path_of(response)}"
+                findings.append(Finding(
+                    "authz/object-write", f"after {identity}'s {rule.call.method} on {victim}'s {kind.name} {obj}, "
+                    f"{victim} can no longer log in with its credentials", where,
+                    evidence=f"{identity} got HTTP {response.status}; a fresh login as {victim} failed",
+                    request=response.request, key=f"{identity}->{victim}"))
+    return findings
+
+
+def _state(read: Call, owner: Identity, obj: str, field: str | None, rule: Rule, owner_name: str) -> tuple[Any, ...]:
+    """What the owner sees of ``obj``: (allowed?, the field or the body)."""
+    [placeholder] = read.placeholders
+    response = read.send(owner, {placeholder: obj})
+    visible = classify(response, rule.matchers) == ALLOWED
+    if not visible:
+        return (False, response.status)
+    if field:
+        try:
+            return (True, json.dumps(dig(response.json(), field), sort_keys=True))
+        except (ValueError, KeyError, IndexError, TypeError):
+            return (True, None)
+    return (True, response.body)
+
+
+def _first(rule: Rule) -> dict[str, Any]:
+    return next(iter(rule.value_sets()))
+
+
+def _show(state: tuple[Any, ...]) -> str:
+    if not state[0]:
+        return f"gone (HTTP {state[1]})"
+    value = state[1]
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    text = " ".join(text.split())
+    return text[:80] + ("..." if len(text) > 80 else "")
+
+
+# -- lists --------------------------------------------------------------------------------------
+def _list_runner(config: AuthzConfig, rule: Rule, identity: str, sees_all: bool) -> Runner:
+    def run(session: SecureSession) -> list[Finding]:
+        rt = runtime(session, config)
+        kind = config.objects[rule.list_kind]  # type: ignore[index]
+        assert rule.ids_path is not None
+        own = set(rt.owned(kind, identity))
+        others = {obj: owner for owner, ids in rt.others(kind, identity).items() for obj in ids}
+        who = session.identity(identity)
+        findings: list[Finding] = []
+        for values in rule.value_sets():
+            response = rule.call.send(who, values)
+            allowed = classify(response, rule.matchers) == ALLOWED
+            if not allowed:
+                if sees_all or own:
+                    raise untrustworthy(identity, rule.call.method, response)
+                verdict = judge(config.expectation(rule, identity), response, rule.matchers)
+                finding = finding_for(verdict, config.expectation(rule, identity), identity, response, rule.label)
+                if finding is not None and verdict.verdict != OK:
+                    findings.append(finding)
+                continue
+            try:
+                listed = {str(v) for v in dig_all(response.json(), rule.ids_path) if not isinstance(v, dict | list)}
+            except ValueError:
+                listed = set()
+            missing = own - listed
+            if missing:
+                raise SetupError(
+                    f"setup untrustworthy: {identity}'s {rule.label} does not list its own {kind.name} "
+                    f"{', '.join(sorted(missing))} at {rule.ids_path!r}; the leak check would be blind. Fix the "
+                    f"rule's `ids` path (response: {snippet(response)})")
+            if sees_all:
+                continue
+            leaked = sorted(listed & set(others))
+            if leaked:
+                where = f"{rule.call.method} {path_of(response)}"
+                owners = sorted({others[o] for o in leaked})
+                findings.append(Finding(
+                    "authz/list-leak",
+                    f"{identity}'s {where} lists {len(leaked)} {kind.name} object(s) of {', '.join(owners)}", where,
+                    evidence=f"ids of others in the response: {', '.join(leaked[:10])}",
+                    request=response.request, key=identity))
+        return findings
+
+    return run

@@ -1,0 +1,102 @@
+"""Helpers for the authz tests: the planted-bug apps, their baselines, running pytest --secure."""
+
+import itertools
+import sys
+import textwrap
+from pathlib import Path
+
+APPS = Path(__file__).parent / "apps"
+sys.path.insert(0, str(APPS))
+
+_counter = itertools.count()
+
+USERS = {"alice": ["viewer"], "bob": ["viewer"], "carol": ["analyst", "viewer"], "dave": ["admin", "analyst", "viewer"],
+         "erin": ["analyst", "viewer"]}
+
+
+def json_identities(users=("alice", "bob", "carol", "dave", "erin")) -> str:
+    lines = []
+    for user in users:
+        lines.append(f"  {user}: {{roles: {USERS[user]}, login: {{request: POST /login, "
+                     f"json: {{username: {user}, password: {user}-pw}}, token: token}}}}")
+    return "identities:\n" + "\n".join(lines) + "\n"
+
+
+def notes_authz(*, explore: bool = False, sessions: bool = True, revocation: bool = True,
+                sequences: bool = True, coverage: str = "fail") -> str:
+    """The authz section for the notes service (tests/authz/apps/*_notes.py)."""
+    text = """
+    authz:
+      destructive: true
+      expect: {anonymous: unauthenticated}
+      objects:
+        note:
+          create: {request: POST /notes, json: {text: secret}, id: id}
+          owners: [alice, bob]
+          read: GET /notes/{id}
+      rules:
+        - {request: GET /dashboard, allow: [viewer]}
+        - {request: "GET /reports/{id}/export.csv", params: {id: [public, quarterly]}, allow: [analyst]}
+        - {request: GET /reports/salaries/export.csv, allow: [admin]}
+        - {request: "GET /notes/{id}", owner: id, allow: [admin], deny_as: conceal, EXPLORE}
+        - {request: GET /notes, list: note, ids: notes.*.id, allow: [admin]}
+        - {request: "PUT /notes/{id}", owner: id, json: {text: overwritten}, effect: {field: text}}
+        - {request: "DELETE /notes/{id}", owner: id}
+        - {request: "POST /admin/users/{name}/role", params: {name: frank}, json: {role: viewer}, allow: [admin]}
+      coverage: COVERAGE
+    """.replace("EXPLORE", "explore: {max_examples: 20}" if explore else "explore: false").replace("COVERAGE", coverage)
+    if sequences:
+        text += """
+      sequences:
+        - name: order-items
+          owners: [alice, bob]
+          steps:
+            - {request: POST /orders, extract: {order: id}}
+            - {request: "POST /orders/{order}/items", json: {sku: widget}}
+          check: "GET /orders/{order}"
+          field: items
+        """
+    if revocation:
+        text += """
+      revocation:
+        - identity: erin
+          request: GET /reports/public/export.csv
+          revoke: {request: POST /admin/users/erin/role, as: dave, json: {role: viewer}}
+          restore: {request: POST /admin/users/erin/role, as: dave, json: {role: analyst}}
+          within: 1.5
+          interval: 0.25
+        """
+    if sessions:
+        text += """
+      sessions:
+        identities: [alice]
+        cookie: sid
+        logout: POST /logout
+        """
+    return textwrap.dedent(text)
+
+
+def notes_baseline(target: str, authz: str, identities: str | None = None, openapi: bool = True) -> str:
+    head = f"version: 1\ngates: {{fail_on: low}}\ntarget:\n  {target}\n" + ("  openapi: /openapi.json\n" if openapi else "")
+    return head + (identities or json_identities()) + authz
+
+
+def run_secure(pytester, *args: str):
+    """Run ``pytest --secure`` in pytester's directory; returns (result, {check: (outcome, rule ids)})."""
+    import json
+
+    report = pytester.path / f"report{next(_counter)}.json"
+    result = pytester.runpytest("--secure", "-p", "no:cacheprovider", f"--secure-json={report}", *args)
+    checks = {}
+    if report.exists():
+        for record in json.loads(report.read_text())["checks"]:
+            if record["area"] == "authz":
+                checks[record["check"]] = (record["outcome"], sorted({f["rule_id"] for f in record["findings"]}),
+                                           record.get("error"))
+    return result, checks
+
+
+def problems(checks: dict) -> dict:
+    """The checks that did not pass, with their rule ids (and the error text for errors)."""
+    return {name: (outcome, rules) if outcome != "error" else (outcome, error)
+            for name, (outcome, rules, error) in checks.items() if outcome != "passed" or rules}
