@@ -34,6 +34,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="lowest severity that fails a check (overrides gates.fail_on).")
     group.addoption("--secure-sarif", metavar="PATH", default=None, help="write a SARIF 2.1.0 report to PATH.")
     group.addoption("--secure-json", metavar="PATH", default=None, help="write a JSON report to PATH.")
+    group.addoption("--secure-dast", action="store_true", default=False,
+                    help="with --secure: also run the DAST area (the baseline's dast: engine, builtin or zap).")
+    group.addoption("--secure-dast-new-only", action="store_true", default=False,
+                    help="with --secure-dast: findings in the known-findings file (dast.known) are xfailed; "
+                         "only new ones fail.")
+    group.addoption("--secure-dast-accept", action="store_true", default=False,
+                    help="with --secure-dast: write this run's findings to the known-findings file (dast.known).")
+    group.addoption("--secure-zap-plan", metavar="PATH", default=None,
+                    help="with --secure: write the equivalent ZAP Automation Framework plan to PATH.")
     parser.addini("secure_baseline", "path of the security baseline file, relative to the rootdir",
                   default="security-baseline.yaml")
 

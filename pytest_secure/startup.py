@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from .baseline import load_baseline
-from .checks import collect_checks
+from .checks import area_modules, collect_checks
 from .errors import AppImportError, BaselineError, TargetError
 from .findings import Severity
 from .redaction import Redactor, install_log_redaction
@@ -65,10 +65,20 @@ def start(config: pytest.Config) -> None:
         session.checks.extend(extra or [])
     _refuse_duplicates(session)
     config.stash[STATE] = session
+    _register_area_plugins(config)
     if not is_xdist_worker(config):
         from .report.collector import SecureReporter
 
         config.pluginmanager.register(SecureReporter(config, session), "secure-reporter")
+
+
+def _register_area_plugins(config: pytest.Config) -> None:
+    """An area whose work needs pytest hooks of its own (dast scans once at session start)
+    provides ``make_plugin(config)``; its plugin lives only in runs with --secure."""
+    for module in area_modules():
+        make_plugin = getattr(module, "make_plugin", None)
+        if make_plugin is not None and not config.pluginmanager.has_plugin(f"secure-{module.AREA}"):
+            config.pluginmanager.register(make_plugin(config), f"secure-{module.AREA}")
 
 
 def _preflight(session: SecureSession) -> None:

@@ -1,0 +1,116 @@
+"""The baseline's ``dast:`` section as typed settings (the schema has validated it already)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..baseline.model import Baseline
+
+
+@dataclass(frozen=True)
+class ZapSettings:
+    proxy: str = "http://127.0.0.1:8080"
+    api_key: str | None = None
+    target: str | None = None
+    timeout: float = 60.0
+    poll_interval: float = 2.0
+    context: str = "pytest-secure"
+    new_session: bool = True
+    spider_seconds: float = 300.0
+    spider_max_children: int = 0
+    ajax_spider: bool = False
+    ajax_seconds: float = 300.0
+    passive_seconds: float = 300.0
+    active: bool = False
+    active_policy: str | None = None
+    active_seconds: float = 1800.0
+    report: Path | None = None
+    page_size: int = 500
+    max_alerts: int = 50_000
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    max_pages: int = 100
+    max_depth: int = 5
+    max_seconds: float = 120.0
+    submit_post_forms: bool = False
+
+
+@dataclass(frozen=True)
+class DastSettings:
+    engine: str = "builtin"
+    identity: str = "anonymous"
+    seeds: tuple[str, ...] = ()
+    rules: Path | None = None
+    known: Path = Path("dast-known.json")
+    informational: bool = False
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    zap: ZapSettings = field(default_factory=ZapSettings)
+    declared: bool = True  # False when the baseline has no dast: section (defaults are used)
+
+
+def dast_settings(baseline: Baseline) -> DastSettings:
+    """Typed settings from ``baseline.section("dast")``; paths resolved against the baseline file."""
+    section = baseline.section("dast")
+    raw: dict[str, Any] = section or {}
+    here = baseline.path.parent
+
+    def resolve(value: str | None) -> Path | None:
+        return None if value is None else (here / value)
+
+    z = raw.get("zap") or {}
+    ajax = z.get("ajax_spider", False)
+    active = z.get("active", False)
+    zap = ZapSettings(
+        proxy=z.get("proxy", "http://127.0.0.1:8080").rstrip("/"),
+        api_key=z.get("api_key"),
+        target=z.get("target"),
+        timeout=float(z.get("timeout", 60)),
+        poll_interval=float(z.get("poll_interval", 2)),
+        context=z.get("context", "pytest-secure"),
+        new_session=bool(z.get("new_session", True)),
+        spider_seconds=float((z.get("spider") or {}).get("max_seconds", 300)),
+        spider_max_children=int((z.get("spider") or {}).get("max_children", 0)),
+        ajax_spider=bool(ajax),
+        ajax_seconds=float(ajax.get("max_seconds", 300)) if isinstance(ajax, dict) else 300.0,
+        passive_seconds=float((z.get("passive_scan") or {}).get("max_seconds", 300)),
+        active=bool(active),
+        active_policy=active.get("policy") if isinstance(active, dict) else None,
+        active_seconds=float(active.get("max_seconds", 1800)) if isinstance(active, dict) else 1800.0,
+        report=resolve(z.get("report")),
+        page_size=int(z.get("page_size", 500)),
+        max_alerts=int(z.get("max_alerts", 50_000)),
+    )
+    c = raw.get("crawl") or {}
+    crawl = CrawlSettings(
+        max_pages=int(c.get("max_pages", 100)),
+        max_depth=int(c.get("max_depth", 5)),
+        max_seconds=float(c.get("max_seconds", 120)),
+        submit_post_forms=bool(c.get("submit_post_forms", False)),
+    )
+    return DastSettings(
+        engine=raw.get("engine", "builtin"),
+        identity=raw.get("identity", "anonymous"),
+        seeds=tuple(raw.get("seeds") or ()),
+        rules=resolve(raw.get("rules")),
+        known=resolve(raw.get("known", "dast-known.json")) or here / "dast-known.json",
+        informational=bool(raw.get("informational", False)),
+        crawl=crawl,
+        zap=zap,
+        declared=section is not None,
+    )
+
+
+def seed_paths(baseline: Baseline, settings: DastSettings) -> list[str]:
+    """Where a scan starts: /, the dast seeds, and the paths the headers area checks."""
+    paths = ["/", *settings.seeds]
+    for spec in (baseline.section("headers") or {}).get("paths") or ():
+        method, sep, path = spec.partition(" ")
+        if not sep:
+            method, path = "GET", spec
+        if method.upper() == "GET":
+            paths.append(path)
+    return list(dict.fromkeys(paths))

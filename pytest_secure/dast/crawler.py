@@ -1,0 +1,186 @@
+"""The built-in engine's crawler: breadth first, in scope, bounded in pages, depth and time.
+
+It starts from the seed paths and the GET operations of the OpenAPI document, follows links
+(``a``, ``area``, ``link``, ``iframe``, ``frame``, ``script``) and GET forms with their
+default values, and submits POST forms only when asked. It stays on the target's origin and
+inside ``target.scope``, and sends every request as the scan identity through the same
+transport as every other check (in-process or live, with timeouts and body caps).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from ..errors import SecureError
+from ..target import Response
+from .config import CrawlSettings
+from .progress import Progress
+
+_LINK_ATTRS = {"a": "href", "area": "href", "link": "href", "iframe": "src", "frame": "src", "script": "src"}
+
+
+@dataclass
+class Form:
+    action: str
+    method: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.forms: list[Form] = []
+        self._form: Form | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag in _LINK_ATTRS and a.get(_LINK_ATTRS[tag]):
+            self.links.append(a[_LINK_ATTRS[tag]])
+        elif tag == "form":
+            self._form = Form(a.get("action", ""), (a.get("method") or "GET").upper())
+            self.forms.append(self._form)
+        elif (tag in ("input", "select", "textarea") and self._form is not None and a.get("name")
+              and a.get("type", "").lower() not in ("submit", "button", "image", "reset", "file")):
+            self._form.fields.setdefault(a["name"], a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+
+
+def parse_page(html: str) -> tuple[list[str], list[Form]]:
+    parser = _LinkParser()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # html.parser is lenient; a pathological page just yields fewer links
+        pass
+    return parser.links, parser.forms
+
+
+@dataclass
+class CrawlResult:
+    responses: list[Response] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Crawler:
+    def __init__(self, send: Callable[..., Response], *, base_url: str, in_scope: Callable[[str], bool],
+                 settings: CrawlSettings, progress: Progress) -> None:
+        self.send = send  # (method, url, **kwargs) -> Response, as the scan identity
+        self.base = base_url.rstrip("/")
+        self.origin = urllib.parse.urlsplit(self.base)[:2]
+        self.in_scope = in_scope
+        self.s = settings
+        self.progress = progress
+
+    def crawl(self, seeds: list[str]) -> CrawlResult:
+        result = CrawlResult()
+        queue: deque[tuple[str, str, dict[str, str] | None, int]] = deque()
+        seen: set[tuple[str, str]] = set()
+
+        def enqueue(method: str, url: str, data: dict[str, str] | None, depth: int) -> None:
+            url = urllib.parse.urldefrag(url)[0]
+            if depth > self.s.max_depth or not self._crawlable(url):
+                return
+            key = (method, url if method == "GET" else url + "?" + urllib.parse.urlencode(sorted((data or {}).items())))
+            if key not in seen:
+                seen.add(key)
+                queue.append((method, url, data, depth))
+
+        for seed in seeds:
+            enqueue("GET", self.base + seed if seed.startswith("/") else seed, None, 0)
+        deadline = time.monotonic() + self.s.max_seconds
+        skipped_posts = 0
+        while queue:
+            if len(result.responses) + len(result.errors) >= self.s.max_pages:
+                result.notes.append(f"stopped at crawl.max_pages={self.s.max_pages}; {len(queue)} URL(s) not visited")
+                break
+            if time.monotonic() > deadline:
+                result.incomplete.append(
+                    f"the crawl did not finish within {self.s.max_seconds:g}s (dast.crawl.max_seconds); "
+                    f"{len(queue)} URL(s) were not visited")
+                break
+            method, url, data, depth = queue.popleft()
+            try:
+                response = self.send(method, url, data=data) if data is not None else self.send(method, url)
+            except SecureError as exc:
+                result.errors.append(f"{method} {url}: {exc}")
+                continue
+            result.responses.append(response)
+            self.progress.update("crawl", None, f"{len(result.responses)} page(s)")
+            if not _is_html(response):
+                continue
+            links, forms = parse_page(response.text)
+            for link in links:
+                enqueue("GET", urllib.parse.urljoin(response.url, link), None, depth + 1)
+            for form in forms:
+                action = urllib.parse.urljoin(response.url, form.action or response.url)
+                if form.method == "GET":
+                    query = urllib.parse.urlencode(form.fields)
+                    enqueue("GET", action.split("?", 1)[0] + (f"?{query}" if query else ""), None, depth + 1)
+                elif self.s.submit_post_forms:
+                    enqueue(form.method, action, dict(form.fields), depth + 1)
+                else:
+                    skipped_posts += 1
+        if skipped_posts:
+            result.notes.append(f"{skipped_posts} POST form(s) not submitted (dast.crawl.submit_post_forms: false)")
+        return result
+
+    def _crawlable(self, url: str) -> bool:
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme in ("http", "https") and parts[:2] == self.origin and self.in_scope(url)
+
+
+def openapi_paths(document: Any) -> tuple[list[str], int]:
+    """GET paths of an OpenAPI document without path parameters, and how many templated ones were left out."""
+    if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+        return [], 0
+    prefix = ""
+    servers = document.get("servers")
+    if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+        prefix = urllib.parse.urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+    if not prefix and isinstance(document.get("basePath"), str):
+        prefix = document["basePath"].rstrip("/")
+    found, templated = [], 0
+    for path, operations in document["paths"].items():
+        if not isinstance(operations, dict) or "get" not in operations:
+            continue
+        if "{" in path:
+            templated += 1
+            continue
+        found.append(prefix + path)
+    return found, templated
+
+
+def load_openapi(spec: str, fetch: Callable[[str], Response], here: Path) -> Any:
+    """The OpenAPI document from the target (a path) or a local file; None when it cannot be read."""
+    import yaml
+
+    try:
+        if spec.startswith("/") or "://" in spec:
+            response = fetch(spec)
+            if response.status != 200:
+                return None
+            text = response.text
+        else:
+            text = (here / spec).read_text("utf-8")
+        return json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+    except (SecureError, OSError, ValueError, yaml.YAMLError):
+        return None
+
+
+def _is_html(response: Response) -> bool:
+    ctype = (response.header("content-type") or "").lower()
+    return "html" in ctype or (not ctype and response.body.lstrip()[:1] == b"<")
