@@ -11,7 +11,12 @@ path, as a failure of the first test that received it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import importlib
+import inspect
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from .findings import Finding
 
@@ -36,3 +41,170 @@ def audit_response(response: Response, baseline: Baseline) -> list[Finding]:
     if baseline.section(leaks.AREA) is not None:
         findings.extend(leaks.policy_of(baseline).audit(response))
     return findings
+
+
+class PassivePlugin:
+    """Registered with ``passive: true`` and ``--secure``: audits what the user's tests receive.
+
+    Client methods are wrapped for the run and restored at its end. Responses from
+    pytest-secure's own target (its checks and the ``secure`` fixture) are not audited: they
+    are checked by the baseline's items already.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.baseline = session.baseline
+        self.internal = {id(v) for v in vars(session.target).values()}  # our own HTTP clients
+        self.seen: set[tuple[str, str, str]] = set()
+        self.received: list[Any] = []
+        self.active = False
+        self._restore: list[tuple[Any, str, Any]] = []
+        self.install()
+
+    # -- client wrapping ------------------------------------------------------------------
+    def install(self) -> None:
+        for module, owner, method in _TARGETS:
+            try:
+                cls = _resolve(module, owner)
+            except Exception:  # that client is not installed (or cannot import here): nothing to wrap
+                continue
+            original = cls.__dict__.get(method)
+            if original is None:
+                continue
+            is_async = inspect.iscoroutinefunction(original)
+            setattr(cls, method, self._async_wrapper(original) if is_async else self._wrapper(original))
+            self._restore.append((cls, method, original))
+
+    def uninstall(self) -> None:
+        while self._restore:
+            cls, method, original = self._restore.pop()
+            setattr(cls, method, original)
+
+    def _keep(self, client: Any, response: Any) -> None:
+        if self.active and id(client) not in self.internal and response is not None:
+            self.received.append(response)
+
+    def _wrapper(self, original: Any) -> Any:
+        plugin = self
+
+        @functools.wraps(original)
+        def wrapped(client: Any, *args: Any, **kwargs: Any) -> Any:
+            response = original(client, *args, **kwargs)
+            plugin._keep(client, response)
+            return response
+
+        wrapped.__pytest_secure_passive__ = True  # type: ignore[attr-defined]
+        return wrapped
+
+    def _async_wrapper(self, original: Any) -> Any:
+        plugin = self
+
+        @functools.wraps(original)
+        async def wrapped(client: Any, *args: Any, **kwargs: Any) -> Any:
+            response = await original(client, *args, **kwargs)
+            plugin._keep(client, response)
+            return response
+
+        return wrapped
+
+    # -- hooks ----------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        if hasattr(item, "check"):  # a baseline item: its requests go through our own target
+            return (yield)
+        self.received = []
+        self.active = True
+        try:
+            return (yield)
+        finally:
+            self.active = False
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        report = yield
+        if call.when == "call" and not hasattr(item, "check") and self.received:
+            received, self.received = self.received, []
+            self.judge(item, report, received)
+        return report
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.uninstall()
+
+    # -- judging --------------------------------------------------------------------------
+    def new_findings(self, received: list[Any]) -> list[Finding]:
+        """Findings of these responses that no earlier test reported (once per rule, path and key)."""
+        from .adapters import to_response
+
+        fresh = []
+        for raw in received:
+            try:
+                response = to_response(raw)
+            except Exception:  # never break the user's test because of an odd response object
+                continue
+            for finding in audit_response(response, self.baseline):
+                mark = (finding.rule_id, finding.path, finding.key)
+                if mark not in self.seen:
+                    self.seen.add(mark)
+                    fresh.append(finding)
+        return fresh
+
+    def judge(self, item: pytest.Item, report: pytest.TestReport, received: list[Any]) -> None:
+        from .gate import FAILED, judge
+        from .items import format_verdict
+
+        findings = self.new_findings(received)
+        if not findings:
+            return
+        b = self.baseline
+        verdict = judge(findings, rules=(), path=None, gates=b.gates, waivers=b.waivers, today=self.session.today)
+        redactor = self.session.redactor
+        text = format_verdict(verdict, redactor) if verdict.outcome == FAILED else ""
+        if verdict.outcome == FAILED:
+            heading = "pytest-secure passive mode: responses this test received break the baseline\n\n"
+            if report.passed:
+                report.outcome = "failed"
+                report.longrepr = heading + text
+            else:
+                report.sections.append(("pytest-secure passive", heading + text))
+        elif verdict.warnings:
+            lines = [redactor.clean(f"{f.rule_id} [{f.severity.label if f.severity else ''}] {f.location}: {f.message}")
+                     for f in verdict.warnings]
+            report.sections.append(("pytest-secure passive warnings", "\n".join(lines)))
+        report.secure_record = _record(item, verdict, redactor)  # type: ignore[attr-defined]
+
+
+_TARGETS = (
+    ("requests.sessions", "Session", "send"),
+    ("httpx", "Client", "send"),
+    ("httpx", "AsyncClient", "send"),
+    ("werkzeug.test", "Client", "open"),
+    ("django.test.client", "Client", "request"),
+    ("django.test.client", "AsyncClient", "request"),
+)
+
+
+def _resolve(module: str, owner: str) -> Any:
+    return getattr(importlib.import_module(module), owner)
+
+
+def _record(item: pytest.Item, verdict: Any, redactor: Any) -> dict[str, Any]:
+    """The same record shape as baseline items carry, so SARIF/JSON/summary include passive findings."""
+    from .report.records import _clean_tree, _rule_info, _waiver
+
+    clean = redactor.clean
+    findings = []
+    groups = (("failing", [(f, None) for f in verdict.failing]), ("warning", [(f, None) for f in verdict.warnings]),
+              ("waived", verdict.waived), ("expired", verdict.expired))
+    for status, pairs in groups:
+        for finding, waiver in pairs:
+            data = _clean_tree(finding.to_dict(), clean)
+            if data["request"]:
+                sent = finding.request.headers
+                data["request"]["headers"] = {k: redactor.header_value(k, v) for k, v in sent.items()}
+                data["request"]["curl"] = clean(finding.request.curl(redactor.header_value))
+            data.update(status=status, area=finding.rule_id.split("/", 1)[0], rule=_rule_info(finding),
+                        waiver=_clean_tree(_waiver(waiver), clean) if waiver else None)
+            findings.append(data)
+    return {"nodeid": item.nodeid, "area": "passive", "check": f"passive[{item.nodeid}]", "findings": findings,
+            "stale_waivers": [], "error": None, "outcome": verdict.outcome,
+            "used_waivers": [w.place for w in verdict.used_waivers]}

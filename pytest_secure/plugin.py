@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="lowest severity that fails a check (overrides gates.fail_on).")
     group.addoption("--secure-sarif", metavar="PATH", default=None, help="write a SARIF 2.1.0 report to PATH.")
     group.addoption("--secure-json", metavar="PATH", default=None, help="write a JSON report to PATH.")
+    group.addoption("--secure-min-grade", metavar="GRADE", default=None,
+                    choices=("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"),
+                    help="fail when the offline HTTP-Observatory grade of grade.path (default /) is below GRADE.")
     group.addoption("--secure-dast", action="store_true", default=False,
                     help="with --secure: also run the DAST area (the baseline's dast: engine, builtin or zap).")
     group.addoption("--secure-dast-new-only", action="store_true", default=False,

@@ -45,6 +45,8 @@ def start(config: pytest.Config) -> None:
         baseline = baseline.with_target(url)
     if config.getoption("secure_fail_on"):
         baseline.gates = dataclasses.replace(baseline.gates, fail_on=Severity.parse(config.getoption("secure_fail_on")))
+    if config.getoption("secure_min_grade"):  # the grade area reads it from the baseline
+        baseline.data["grade"] = {**(baseline.section("grade") or {}), "min": config.getoption("secure_min_grade")}
     try:
         target = make_target(baseline, config.rootpath)
     except AppImportError as exc:
@@ -65,6 +67,10 @@ def start(config: pytest.Config) -> None:
         session.checks.extend(extra or [])
     _refuse_duplicates(session)
     config.stash[STATE] = session
+    if baseline.section("passive"):
+        from .passive import PassivePlugin
+
+        config.pluginmanager.register(PassivePlugin(session), "secure-passive")
     _register_area_plugins(config)
     if not is_xdist_worker(config):
         from .report.collector import SecureReporter
