@@ -152,7 +152,10 @@ class Identity:
             if csrf.get("header"):
                 headers[csrf["header"]] = token
             headers["Referer"] = self.target.url(login.path)  # Django checks it on HTTPS
-        response = self._send(login.method, login.path, json=body, data=form, headers=headers)
+        # a redirect is the login's answer (its Set-Cookie is kept); following it would send the
+        # pre-login cookies to the next page and judge the login by that page's status
+        response = self._send(login.method, login.path, json=body, data=form, headers=headers,
+                              follow_redirects=False)
         self.login_response = response
         if response.status not in login.expect_status:
             raise SetupError(
@@ -198,6 +201,14 @@ class Identity:
         self.redactor.add(token)
         return token
 
+    def _csrf_header(self) -> dict[str, str]:
+        """Double-submit CSRF (Django, Angular): the cookie's token in a header on every request."""
+        login = self.config.login
+        csrf = login.extra.get("csrf") if login is not None else None
+        if csrf and csrf.get("header") and csrf.get("cookie") and csrf["cookie"] in self.cookies:
+            return {csrf["header"]: self.cookies[csrf["cookie"]]}
+        return {}
+
     # -- expiry -----------------------------------------------------------------------------
     def _refresh_statuses(self) -> tuple[int, ...]:
         login = self.config.login
@@ -218,10 +229,9 @@ class Identity:
     # -- transport --------------------------------------------------------------------------
     def _send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
               cookies: dict[str, str] | None = None, **kwargs: Any) -> Response:
-        response = self.target.request(
-            method, path, headers={**self.headers, **(headers or {})}, cookies={**self.cookies, **(cookies or {})},
-            **kwargs,
-        )
+        sent = {**self.headers, **self._csrf_header(), **(headers or {})}
+        response = self.target.request(method, path, headers=sent, cookies={**self.cookies, **(cookies or {})},
+                                       **kwargs)
         self._remember_cookies(response)
         return response
 

@@ -427,7 +427,7 @@ def parse(baseline: Baseline) -> AuthzConfig:
     coverage_severity = max(Severity.HIGH, baseline.gates.fail_on)
     return AuthzConfig(
         identities=columns, roles=roles, matchers=matchers, expect=expect, destructive=destructive, rules=rules,
-        objects=objects, sequences=sequences, coverage=section.get("coverage", "off"),
+        objects=objects, sequences=sequences, coverage=section.get("coverage") or "off",
         coverage_source=section.get("coverage_source"), coverage_ignore=tuple(section.get("coverage_ignore") or ()),
         revocations=revocations, sessions=sessions, coverage_severity=coverage_severity, all_identities=declared,
     )

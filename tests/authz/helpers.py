@@ -22,13 +22,24 @@ def json_identities(users=("alice", "bob", "carol", "dave", "erin")) -> str:
     return "identities:\n" + "\n".join(lines) + "\n"
 
 
+def form_csrf_identities(users=("alice", "bob", "carol", "dave", "erin")) -> str:
+    """Django-style identities: HTML form login with the CSRF token from the page, session cookie."""
+    lines = []
+    for user in users:
+        lines.append(f"  {user}: {{roles: {USERS[user]}, login: {{request: POST /login, "
+                     f"form: {{username: {user}, password: {user}-pw}}, session_cookie: sessionid, "
+                     "csrf: {field: csrfmiddlewaretoken, cookie: csrftoken, header: X-CSRFToken}}}")
+    return "identities:\n" + "\n".join(lines) + "\n"
+
+
 def notes_authz(*, explore: bool = False, sessions: bool = True, revocation: bool = True,
-                sequences: bool = True, coverage: str = "fail") -> str:
+                sequences: bool = True, coverage: str = "fail", anonymous: str = "unauthenticated",
+                session_cookie: str = "sid") -> str:
     """The authz section for the notes service (tests/authz/apps/*_notes.py)."""
     text = """
     authz:
       destructive: true
-      expect: {anonymous: unauthenticated}
+      expect: {anonymous: ANONYMOUS}
       objects:
         note:
           create: {request: POST /notes, json: {text: secret}, id: id}
@@ -45,6 +56,7 @@ def notes_authz(*, explore: bool = False, sessions: bool = True, revocation: boo
         - {request: "POST /admin/users/{name}/role", params: {name: frank}, json: {role: viewer}, allow: [admin]}
       coverage: COVERAGE
     """.replace("EXPLORE", "explore: {max_examples: 20}" if explore else "explore: false").replace("COVERAGE", coverage)
+    text = text.replace("ANONYMOUS", anonymous)
     if sequences:
         text += """
       sequences:
@@ -70,10 +82,10 @@ def notes_authz(*, explore: bool = False, sessions: bool = True, revocation: boo
         text += """
       sessions:
         identities: [alice]
-        cookie: sid
+        cookie: SESSION_COOKIE
         logout: POST /logout
         """
-    return textwrap.dedent(text)
+    return textwrap.dedent(text).replace("SESSION_COOKIE", session_cookie)
 
 
 def notes_baseline(target: str, authz: str, identities: str | None = None, openapi: bool = True) -> str:
