@@ -622,8 +622,8 @@ def _analysis_runner(policy: HeaderPolicy, name: str, method: str, path: str, id
                      ) -> Callable[[SecureSession], list[Finding]]:
     def run(session: SecureSession) -> list[Finding]:
         response = session.fetch(method, path, identity)
-        authenticated = identity != "anonymous" or is_authenticated(response)
-        return policy.check_analysis(name, response, f"{method} {path}", authenticated)
+        # the identity decides: anonymous keeps cookies a page set, which are no credentials
+        return policy.check_analysis(name, response, f"{method} {path}", identity != "anonymous")
 
     return run
 
