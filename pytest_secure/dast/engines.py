@@ -133,10 +133,9 @@ def run_builtin(session: SecureSession, settings: DastSettings, progress: Progre
                          "or fix the target")
     audit = auditor(session.baseline)
     findings: dict[tuple[str, str, str], Finding] = {}
-    for response in crawl.responses:
-        for hop in (*response.history, response):
-            for finding in audit(hop):
-                findings.setdefault((finding.rule_id, finding.location, finding.key), finding)
+    for response in crawl.responses:  # the audit covers the cookies its redirect hops set
+        for finding in audit(response):
+            findings.setdefault((finding.rule_id, finding.location, finding.key), finding)
     groups: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings.values():
         groups[finding.rule_id].append(finding)

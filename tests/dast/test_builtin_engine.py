@@ -1,0 +1,204 @@
+"""The built-in engine, with no ZAP at all: it crawls in scope (links, GET forms, OpenAPI
+paths; bounded) and judges every page it reached by the baseline's own policies."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import literal
+from servers import serve_wsgi
+
+from pytest_secure.dast.crawler import Form, openapi_paths, parse_page
+
+APP = r'''
+import pathlib
+
+from flask import Flask, jsonify, make_response, request
+
+app = Flask(__name__)
+GOOD = {"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff"}
+VISITS = pathlib.Path(__file__).with_name("visits.txt")
+
+
+@app.before_request
+def remember():
+    with VISITS.open("a") as f:
+        f.write(request.method + " " + request.full_path.rstrip("?") + "\n")
+
+
+def page(html, **headers):
+    response = make_response(html)
+    response.headers.update({**GOOD, **headers})
+    return response
+
+
+@app.get("/")
+def index():
+    return page("<a href='/about'>about</a> <a href='http://elsewhere.example/x'>out</a> <a href='mailto:a@b'>m</a>")
+
+
+@app.get("/about")
+def about():
+    return page("<a href='/deep/page#top'>deep</a><form action='/search'><input name='q' value='x'>"
+                "<input type='submit' name='go'></form><form method='post' action='/subscribe'></form>")
+
+
+@app.get("/deep/page")
+def deep():
+    response = page("<p>only reachable by following links</p>")
+    del response.headers["Content-Security-Policy"]
+    return response
+
+
+@app.get("/search")
+def search():
+    response = page(f"<p>results for {request.args.get('q', '')}</p>")
+    response.set_cookie("prefs", "dark")  # no Secure, no HttpOnly, no SameSite
+    return response
+
+
+@app.post("/subscribe")
+def subscribe():
+    raise AssertionError("the crawler must not submit POST forms unless asked")
+
+
+@app.get("/api/status")
+def status():
+    return jsonify(ok=True), 200, {**GOOD, "X-Powered-By": "Express 4.17"}
+
+
+@app.get("/openapi.json")
+def openapi():
+    return jsonify({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/api/status": {"get": {"responses": {"200": {"description": "ok"}}}},
+        "/api/items/{id}": {"get": {"responses": {"200": {"description": "ok"}}}},
+    }}), 200, GOOD
+'''
+
+BASELINE = """
+    version: 1
+    target: {app: "%s", openapi: /openapi.json}
+    headers:
+      paths: [/]
+      rules:
+        Content-Security-Policy: {required: true}
+        X-Powered-By: {required: false}
+    cookies:
+      rules:
+        "*": {secure: true, httponly: true, samesite: [Lax, Strict]}
+    dast:
+      engine: builtin
+      crawl: {max_pages: 30, max_depth: 4}
+    gates: {fail_on: medium}
+    """
+
+
+def project(pytester, name, baseline=BASELINE):
+    pytester.makepyfile(**{name: APP})
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(baseline % f"{name}:app")})
+
+
+def test_finds_header_and_cookie_problems_on_pages_reached_only_by_crawling(pytester):
+    project(pytester, "crawlapp1")
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA",
+                                "--secure-fail-on=low")
+    out = result.stdout.str()
+    # the baseline names only "/"; every other page was found by the crawler
+    result.stdout.fnmatch_lines(literal([
+        "*dast: built-in engine crawling http://localhost as anonymous",
+        "*dast: crawled 5 page(s), 5 finding(s) in 5 rule(s)",
+        "*1 POST form(s) not submitted (dast.crawl.submit_post_forms: false)",
+    ]))
+    result.stdout.fnmatch_lines(literal([
+        "headers/csp-missing [high] Content-Security-Policy is missing",
+        "  at:        GET /deep/page",
+    ]))
+    result.stdout.fnmatch_lines(literal(["headers/x-powered-by-present [low]*", "  at:        GET /api/status"]))
+    for rule in ("cookies/missing-secure", "cookies/missing-httponly", "cookies/samesite-missing"):
+        assert f"{rule} [" in out
+    assert "at:        GET /search" in out
+    result.stdout.fnmatch_lines(literal(["FAILED security-baseline.yaml::dast[headers/csp-missing *]"]))
+    assert result.ret == 1
+    assert "Traceback" not in out and "prefs=dark" not in out  # cookie values never reach the output
+
+
+def test_crawl_stays_in_scope_and_off_post_forms(pytester):
+    project(pytester, "crawlapp2")
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider")
+    visits = (pytester.path / "visits.txt").read_text().splitlines()
+    assert sorted(visits) == ["GET /", "GET /about", "GET /api/status", "GET /deep/page", "GET /openapi.json",
+                              "GET /search?q=x"]  # each once; no POST form, no templated path, nothing off-site
+    assert result.ret == 1
+
+
+def test_good_app_gives_a_passing_scan(pytester):
+    pytester.makepyfile(goodapp="""
+        from flask import Flask, make_response
+
+        app = Flask(__name__)
+
+        @app.get("/")
+        def index():
+            r = make_response("<a href='/two'>two</a>")
+            r.headers["Content-Security-Policy"] = "default-src 'self'"
+            return r
+
+        @app.get("/two")
+        def two():
+            r = make_response("<p>two</p>")
+            r.headers["Content-Security-Policy"] = "default-src 'self'"
+            r.set_cookie("sid", "v", secure=True, httponly=True, samesite="Lax")
+            return r
+        """)
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE % "goodapp:app")})
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(literal(["PASSED security-baseline.yaml::dast[scan]"]))
+
+
+def test_live_target_is_crawled_too(pytester, example_app):
+    with serve_wsgi(example_app) as url:
+        pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(f"""
+            version: 1
+            extends: recommended
+            target: {{base_url: "{url}", scope: [127.0.0.1], openapi: /openapi.json}}
+            dast: {{engine: builtin}}
+            """)})
+        result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA")
+    # the example service sends its headers everywhere; over plain http only HSTS is moot
+    result.stdout.fnmatch_lines(["*dast: built-in engine crawling http://127.0.0.1:*",
+                                 "*dast: crawled * page(s)*"])
+    assert "PASSED security-baseline.yaml::dast[scan]" in result.stdout.str()
+
+
+def test_time_cap_cuts_the_crawl_short_as_an_error(pytester):
+    project(pytester, "crawlapp3", BASELINE.replace("max_depth: 4}", "max_depth: 4, max_seconds: 0.000001}"))
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA")
+    result.stdout.fnmatch_lines(["*the crawl did not finish within 1e-06s (dast.crawl.max_seconds)*"])
+    assert result.ret == 1
+
+
+def test_baseline_without_any_policy_is_refused(pytester):
+    pytester.makepyfile(emptyapp="def app(environ, start_response):\n    start_response('200 OK', [])\n"
+                                 "    return [b'']\n")
+    pytester.makefile(".yaml", **{"security-baseline": "version: 1\ntarget: {app: 'emptyapp:app'}\n"
+                                                       "dast: {engine: builtin}\n"})
+    result = pytester.runpytest("--secure", "--secure-dast", "-p", "no:cacheprovider")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["ERROR: dast: the built-in engine judges every page*add `extends: recommended`*"])
+
+
+def test_parse_page_finds_links_and_forms():
+    links, forms = parse_page("<a href='/a'>x</a><link href='/s.css'><script src='/j.js'></script>"
+                              "<iframe src='/f'></iframe><form action='/s' method='get'><input name='q' value='1'>"
+                              "<input type='submit' name='go' value='Go'><textarea name='t'></textarea></form>"
+                              "<form method=POST action=/p><input name=a></form><a>no href</a>")
+    assert links == ["/a", "/s.css", "/j.js", "/f"]
+    assert forms == [Form("/s", "GET", {"q": "1", "t": ""}), Form("/p", "POST", {"a": ""})]
+
+
+def test_openapi_paths_skip_templates_and_use_the_server_prefix():
+    doc = {"servers": [{"url": "https://api.example/v1"}],
+           "paths": {"/a": {"get": {}}, "/b/{id}": {"get": {}}, "/c": {"post": {}}}}
+    assert openapi_paths(doc) == (["/v1/a"], 1)
+    assert openapi_paths(None) == ([], 0)
