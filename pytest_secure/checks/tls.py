@@ -164,9 +164,14 @@ def name_matches(pattern: str, host: str) -> bool:
     """RFC 6125 matching: exact, or one left-most ``*`` label; IP addresses only exactly."""
     pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
     try:
-        return ipaddress.ip_address(host) == ipaddress.ip_address(pattern)
+        address = ipaddress.ip_address(host)
     except ValueError:
-        pass
+        address = None
+    if address is not None:  # an IP address matches an iPAddress entry exactly, never a wildcard
+        try:
+            return address == ipaddress.ip_address(pattern)
+        except ValueError:
+            return False
     if pattern == host:
         return True
     if pattern.startswith("*.") and "." in host:
