@@ -160,3 +160,16 @@ def test_json_report_of_zap_is_kept_on_request(pytester, zap, example_url):
     report = json.loads((pytester.path / "artifacts" / "zap-report.json").read_text())
     assert report["@programName"] == "ZAP"
     assert [a["pluginid"] for site in report["site"] for a in site["alerts"]] == ["10021"]
+
+
+def test_under_xdist_the_scan_runs_once_and_every_worker_reports_it(pytester, zap, example_url):
+    zap.add_alert("10038", "/dashboard")
+    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES)
+    result = pytester.runpytest_subprocess("--secure", "--secure-dast", "-n", "2", "-p", "no:cacheprovider", "-rA",
+                                           "--secure-json=out.json")
+    result.assert_outcomes(passed=3, failed=1)
+    calls = zap.endpoints_called()
+    assert calls.count("core/view/version") == 1 and calls.count("spider/action/scan") == 1
+    report = json.loads((pytester.path / "out.json").read_text())
+    assert [f["rule_id"] for f in report["findings"]] == ["dast/zap-10038"]
+    result.stdout.fnmatch_lines(literal(["FAILED security-baseline.yaml::dast[zap-10038 *"]))
