@@ -56,7 +56,7 @@ def explore_cell(session: SecureSession, config: AuthzConfig, rule: Rule, identi
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
 
     def send(example: Example) -> Any:
-        kwargs: dict[str, Any] = {"params": example.query or None, "follow_redirects": False,
+        kwargs: dict[str, Any] = {"params": _query(example.query) or None, "follow_redirects": False,
                                   "headers": rule.call.headers}
         if example.has_body:
             kwargs["json"] = example.body
@@ -84,6 +84,8 @@ def explore_cell(session: SecureSession, config: AuthzConfig, rule: Rule, identi
     where = f"{rule.call.method} {path_of(response)}"
     obj = minimal.path_parameters.get(rule.owner) if rule.owner else None
     shown = ", ".join(f"{k}={v!r}" for k, v in {**minimal.path_parameters, **minimal.query}.items())
+    if minimal.has_body:
+        shown += f", body={minimal.body!r}"
     if obj is not None and str(obj) in owner_of:
         rule_id = "authz/object-access"
         message = f"property search: {identity} read {owner_of[str(obj)]}'s object {obj} at {where}"
@@ -93,6 +95,16 @@ def explore_cell(session: SecureSession, config: AuthzConfig, rule: Rule, identi
     return [Finding(rule_id, message + f" (minimal example: {shown or 'no parameters'})", where,
                     evidence=f"{identity} got HTTP {response.status}: {snippet(response)}",
                     request=response.request, key=f"{identity}:explore")]
+
+
+def _query(query: dict[str, Any]) -> dict[str, Any]:
+    """Query values as an HTTP client writes them (JSON spelling of booleans and nulls, as schemathesis)."""
+    def one(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "null" if value is None else value
+
+    return {k: [one(v) for v in value] if isinstance(value, list) else one(value) for k, value in query.items()}
 
 
 def _strategy(document: dict[str, Any] | None, rule: Rule, foreign: list[str]) -> Any:

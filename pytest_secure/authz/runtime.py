@@ -47,7 +47,13 @@ class Runtime:
             return ()
         key = (kind.name, owner)
         if key not in self._owned:
-            self._owned[key] = (self.create(kind, owner),)
+            try:
+                self._owned[key] = (self.create(kind, owner),)
+            except SetupError as exc:
+                if str(exc).startswith("setup untrustworthy"):
+                    raise
+                raise SetupError(f"setup untrustworthy: {owner}'s {kind.name} objects could not be made: "
+                                 f"{exc}") from None
         return self._owned[key]
 
     def others(self, kind: ObjectKind, identity: str) -> dict[str, tuple[str, ...]]:
