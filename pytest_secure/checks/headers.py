@@ -577,7 +577,7 @@ class HeaderPolicy:
 
 def is_authenticated(response: Response) -> bool:
     """Whether the request carried credentials (an Authorization header or a cookie)."""
-    return any(k.lower() in ("authorization", "cookie") for k in response.request.headers)
+    return any(k.lower() in ("authorization", "cookie") and v.strip() for k, v in response.request.headers.items())
 
 
 def policy_of(baseline: Baseline) -> HeaderPolicy:
