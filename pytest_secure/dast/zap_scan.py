@@ -279,8 +279,13 @@ class ZapScan:
 
     # -- helpers -------------------------------------------------------------------------
     def _poll(self, phase: str, cap: float, status: Callable[[], int | None]) -> bool:
-        """Poll ``status`` (percent, None while unknown) until 100 or ``cap`` seconds; True if done."""
+        """Poll ``status`` (percent, None while unknown) until 100 or ``cap`` seconds; True if done.
+
+        The first polls come quickly and the interval doubles up to ``poll_interval``, so a short
+        phase costs a fraction of a second and a long one a poll every few seconds.
+        """
         deadline = time.monotonic() + cap
+        delay = min(0.1, self.s.poll_interval)
         while True:
             percent = status()
             self.progress.update(phase, percent)
@@ -288,7 +293,8 @@ class ZapScan:
                 return True
             if time.monotonic() >= deadline:
                 return False
-            self.sleep(min(self.s.poll_interval, max(deadline - time.monotonic(), 0.0)))
+            self.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+            delay = min(delay * 2, self.s.poll_interval)
 
 
 def in_scope_target(target: str, allows: Callable[[str], bool]) -> str:
