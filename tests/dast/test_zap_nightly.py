@@ -71,7 +71,8 @@ def test_fail_alert_at_the_gate_fails_its_item_with_urls_params_evidence(pyteste
     zap.add_alert("10038", "/reports")
     zap.add_alert("40018", "/reports", phase="active", param="q", attack="' OR '1'='1",
                   evidence="You have an error in your SQL syntax")
-    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES, zap={"active": {"max_seconds": 30}})
+    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES,
+                zap={"active": {"max_seconds": 30}, "ajax_spider": {"max_seconds": 30}})
     result = run(pytester)
     result.assert_outcomes(passed=3, failed=2)
     assert result.ret == 1
@@ -92,6 +93,8 @@ def test_fail_alert_at_the_gate_fails_its_item_with_urls_params_evidence(pyteste
     assert levels == {("dast/zap-40018", "error", "high"), ("dast/zap-10038", "error", "medium")}
     ascan = zap.params_of("ascan/action/scan")
     assert len(ascan) == 1 and ascan[0]["contextId"] == "2" and ascan[0]["url"] == example_url
+    ajax = zap.params_of("ajaxSpider/action/scan")
+    assert ajax == [{"url": example_url, "inScope": "True", "contextName": "pytest-secure"}]
 
 
 def test_waived_alerts_are_xfailed_and_a_stale_waiver_fails(pytester, zap, example_url):
