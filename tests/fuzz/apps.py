@@ -1,0 +1,138 @@
+"""Real Flask and FastAPI apps with security defects planted on purpose, and their fixed twins.
+
+``vulnerable_shop()`` / ``fixed_shop()`` (Flask, WSGI) and ``vulnerable_api()`` / ``fixed_api()``
+(FastAPI, ASGI) are app factories; every call builds a fresh app with its own in-memory
+sqlite database. Each app records the requests it receives in ``app.config["seen"]`` (Flask)
+or ``app.state.seen`` (FastAPI), so tests can see what was sent and in which order.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+import urllib.parse
+from typing import Any
+
+# A regex with nested quantifiers: exponential backtracking on "aaaa...!". The vulnerable app
+# only accepts 23 characters, so one slow request costs about half a second, not hours.
+CATASTROPHIC = re.compile(r"^(\w+\s?)*$")
+LINEAR = re.compile(r"^[\w ]*$")
+MAX_CODE = 23
+
+
+def _spec(title: str) -> dict[str, Any]:
+    def query(name: str, max_length: int = 64, required: bool = True) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": required,
+                "schema": {"type": "string", "minLength": 1, "maxLength": max_length}}
+
+    def op(op_id: str, param: dict[str, Any], responses: dict[str, Any]) -> dict[str, Any]:
+        return {"get": {"operationId": op_id, "parameters": [param], "responses": responses}}
+
+    ok = {"description": "OK"}
+    bad = {"description": "Invalid input"}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1.0.0"},
+        "paths": {
+            "/users/search": op("searchUsers", query("name"), {"200": ok, "400": bad}),
+            "/greet": op("greet", query("name"), {"200": ok, "400": bad}),
+            "/echo": op("echo", query("msg", 200), {"200": ok, "400": bad}),
+            "/go": op("go", query("next", 200), {"302": {"description": "Redirect"}, "400": bad}),
+            "/validate": op("validate", query("code", MAX_CODE), {"200": ok, "400": bad}),
+        },
+    }
+
+
+def _database() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.execute("CREATE TABLE users (name TEXT, email TEXT)")
+    db.executemany("INSERT INTO users VALUES (?, ?)", [("alice", "alice@example.org"), ("bob", "bob@example.org")])
+    return db
+
+
+def _flask_shop(fixed: bool) -> Any:
+    from flask import Flask, jsonify, redirect, render_template_string, request
+
+    app = Flask(f"shop_{'fixed' if fixed else 'vulnerable'}")
+    app.config["seen"] = []
+    app.logger.disabled = True  # the planted crashes would fill the output with the app's own tracebacks
+    db = _database()
+    spec = _spec("Shop")
+
+    @app.before_request
+    def remember() -> None:
+        app.config["seen"].append((request.method, request.path, request.query_string.decode("latin-1")))
+
+    def text_arg(name: str, max_length: int) -> str | None:
+        value = request.args.get(name)
+        if value is None or not 1 <= len(value) <= max_length or set(request.args) - {name}:
+            return None
+        return value
+
+    def invalid() -> Any:
+        return jsonify(error="invalid input"), 400
+
+    @app.get("/openapi.json")
+    def openapi() -> Any:
+        return jsonify(spec)
+
+    @app.get("/users/search")
+    def search() -> Any:
+        name = text_arg("name", 64)
+        if name is None:
+            return invalid()
+        if fixed:
+            rows = db.execute("SELECT name, email FROM users WHERE name = ?", (name,)).fetchall()
+        else:
+            try:  # PLANTED: SQL built from a string, and the database error shown to the client
+                rows = db.execute(f"SELECT name, email FROM users WHERE name = '{name}'").fetchall()
+            except sqlite3.Error as exc:
+                return jsonify(error=f"sqlite3.OperationalError: {exc}"), 500
+        return jsonify([{"name": n, "email": e} for n, e in rows])
+
+    @app.get("/greet")
+    def greet() -> Any:
+        name = text_arg("name", 64)
+        if name is None:
+            return invalid()
+        if fixed:
+            return render_template_string("<p>Hello {{ name }}</p>", name=name)
+        return render_template_string(f"<p>Hello {name}</p>")  # PLANTED: template compiled from input
+
+    @app.get("/echo")
+    def echo() -> Any:
+        msg = text_arg("msg", 200)
+        if msg is None:
+            return invalid()
+        shown = html.escape(msg, quote=True) if fixed else msg  # PLANTED: reflected without encoding
+        return f"<!doctype html><title>Echo</title><p>You said: {shown}</p>", 200, {"Content-Type": "text/html"}
+
+    @app.get("/go")
+    def go() -> Any:
+        target = text_arg("next", 200)
+        if target is None:
+            return invalid()
+        if fixed:
+            parts = urllib.parse.urlsplit(target.replace("\\", "/"))
+            if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+                return invalid()
+        return redirect(target)  # PLANTED (when not fixed): redirect to wherever `next` says
+
+    @app.get("/validate")
+    def validate() -> Any:
+        code = text_arg("code", MAX_CODE)
+        if code is None:
+            return invalid()
+        pattern = LINEAR if fixed else CATASTROPHIC  # PLANTED: catastrophic backtracking
+        return jsonify(valid=bool(pattern.match(code)))
+
+    return app
+
+
+def vulnerable_shop() -> Any:
+    return _flask_shop(fixed=False)
+
+
+def fixed_shop() -> Any:
+    return _flask_shop(fixed=True)

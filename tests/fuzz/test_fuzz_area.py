@@ -1,0 +1,194 @@
+"""`pytest --secure` with a `fuzz:` section: planted defects are found, fixed apps stay quiet,
+stored regressions replay first, runs are seeded and reproducible."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import yaml
+
+BASELINE = """
+    version: 1
+    target: {{app: "fuzz.apps:{factory}()", openapi: /openapi.json}}
+    fuzz:
+      max_examples: {examples}
+      seed: 0
+      max_response_time: 0.15
+      {more}
+    gates: {{fail_on: low}}
+    """
+
+
+def run_fuzz(pytester, factory, *args, examples=40, more=""):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE.format(
+        factory=factory, examples=examples, more=more))})
+    result = pytester.runpytest("--secure", "--secure-json", "report.json", *args)
+    report = json.loads((pytester.path / "report.json").read_text())
+    return result, report
+
+
+def rules_by_operation(report):
+    found = {}
+    for finding in report["findings"]:
+        found.setdefault(finding["location"], set()).add(finding["rule_id"])
+    return found
+
+
+def test_one_item_per_operation(pytester):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE.format(
+        factory="vulnerable_shop", examples=10, more=""))})
+    result = pytester.runpytest("--secure", "--collect-only", "-q")
+    result.stdout.fnmatch_lines([
+        "security-baseline.yaml::fuzz[[]GET /echo[]]",
+        "security-baseline.yaml::fuzz[[]GET /go[]]",
+        "security-baseline.yaml::fuzz[[]GET /greet[]]",
+        "security-baseline.yaml::fuzz[[]GET /users/search[]]",
+        "security-baseline.yaml::fuzz[[]GET /validate[]]",
+        "*5 tests collected*",
+    ])
+
+
+def test_every_planted_defect_is_found(pytester):
+    result, report = run_fuzz(pytester, "vulnerable_shop")
+    result.assert_outcomes(failed=5)
+    found = rules_by_operation(report)
+    assert "fuzz/database-error" in found["GET /users/search"]
+    assert "fuzz/template-injection" in found["GET /greet"]
+    assert "fuzz/reflected-xss" in found["GET /echo"]
+    assert "fuzz/open-redirect" in found["GET /go"]
+    assert "fuzz/slow-response" in found["GET /validate"]
+    out = result.stdout.str()
+    assert "fuzz/database-error [high]" in out
+    assert "reproduce: curl -i -X GET 'http://localhost/users/search?name=" in out
+    assert "CWE-89" in out
+    assert "Traceback" not in out
+
+
+def test_the_fixed_app_has_no_finding(pytester):
+    result, report = run_fuzz(pytester, "fixed_shop")
+    result.assert_outcomes(passed=5)
+    assert report["findings"] == []
+    assert not (pytester.path / ".secure" / "regressions.yaml").exists()
+
+
+def test_failing_examples_are_stored_shrunk_and_without_credentials(pytester):
+    run_fuzz(pytester, "vulnerable_shop", "-k", "search or echo")
+    stored = yaml.safe_load((pytester.path / ".secure" / "regressions.yaml").read_text())
+    assert stored["version"] == 1
+    by_op = {}
+    for entry in stored["regressions"]:
+        by_op.setdefault(entry["operation"], []).append(entry)
+    search = by_op["GET /users/search"]
+    assert any("fuzz/database-error" in e["rules"] for e in search)
+    assert {e["identity"] for e in search} == {"anonymous"}
+    assert all("Authorization" not in (e["case"].get("headers") or {}) for e in stored["regressions"])
+    # shrunk: a single quote is all it takes
+    assert any(e["case"]["query"]["name"] == "'" for e in search)
+
+
+def test_a_stored_regression_replays_and_fails_before_anything_is_generated(pytester):
+    store = pytester.path / ".secure" / "regressions.yaml"
+    store.parent.mkdir()
+    store.write_text(yaml.safe_dump({"version": 1, "regressions": [{
+        "operation": "GET /users/search", "rules": ["fuzz/database-error"], "found": "2026-01-02",
+        "case": {"query": {"name": "stored-regression'"}}}]}))
+    conftest = """
+        import pytest
+
+        @pytest.hookimpl(trylast=True)
+        def pytest_runtest_teardown(item):
+            from fuzz import apps  # noqa: F401  (the apps record what they saw)
+            state = item.config.stash[__import__("pytest_secure.state", fromlist=["STATE"]).STATE]
+            seen = state.target.app.config["seen"]
+            with open("seen.json", "w") as handle:
+                import json
+                json.dump(seen, handle)
+        """
+    pytester.makeconftest(conftest)
+    result, report = run_fuzz(pytester, "vulnerable_shop", "-k", "search")
+    result.assert_outcomes(failed=1)
+    seen = json.loads((pytester.path / "seen.json").read_text())
+    searches = [s for s in seen if s[1] == "/users/search"]
+    assert len(searches) == 1, "a failing stored regression stops the item before generation"
+    assert "stored-regression" in searches[0][2]
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "fuzz/database-error"]
+    assert "stored regression 1 (2026-01-02) fails again" in finding["message"]
+
+
+def test_a_passing_regression_stays_and_generation_follows(pytester):
+    store = pytester.path / ".secure" / "regressions.yaml"
+    store.parent.mkdir()
+    entry = {"operation": "GET /users/search", "rules": ["fuzz/database-error"], "found": "2026-01-02",
+             "case": {"query": {"name": "x' OR 'stored-regression"}}}
+    store.write_text(yaml.safe_dump({"version": 1, "regressions": [entry]}))
+    result, report = run_fuzz(pytester, "fixed_shop", "-k", "search")
+    result.assert_outcomes(passed=1)
+    stored = yaml.safe_load(store.read_text())
+    assert stored["regressions"] == [entry]
+
+
+def test_runs_with_the_same_seed_store_the_same_examples(pytester):
+    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider")
+    store = pytester.path / ".secure" / "regressions.yaml"
+    first = store.read_text()
+    store.unlink()
+    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider")
+    assert store.read_text() == first
+
+
+def test_record_false_writes_nothing(pytester):
+    result, _ = run_fuzz(pytester, "vulnerable_shop", "-k", "search", more="record: false")
+    result.assert_outcomes(failed=1)
+    assert not (pytester.path / ".secure").exists()
+
+
+def test_a_broken_regressions_file_is_a_clear_error(pytester):
+    store = pytester.path / ".secure" / "regressions.yaml"
+    store.parent.mkdir()
+    store.write_text("version: 1\nregressions: [unclosed\n")
+    result, _ = run_fuzz(pytester, "vulnerable_shop", "-k", "search")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*regressions.yaml:*: the regressions file is not valid YAML*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_no_openapi_document_is_a_clear_error(pytester):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
+        version: 1
+        target: {app: "fuzz.apps:fixed_shop()"}
+        fuzz: {max_examples: 5}
+        """)})
+    result = pytester.runpytest("--secure")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*fuzzing needs an OpenAPI document: set target.openapi or fuzz.openapi*"])
+
+
+def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_error(pytester):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
+        version: 1
+        target: {app: "fuzz.apps:fixed_shop()", openapi: /openapi.json}
+        fuzz: {max_examples: 5, seed: 0, operations: [GET /echo, DELETE /nothing]}
+        """)})
+    result = pytester.runpytest("--secure", "-v")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the OpenAPI document has no operation DELETE /nothing*"])
+
+
+def test_schema_from_a_local_file_against_a_live_server(pytester):
+    from servers import serve_wsgi
+
+    from fuzz.apps import _spec, vulnerable_shop
+
+    Path(pytester.path / "openapi.json").write_text(json.dumps(_spec("Shop")))
+    with serve_wsgi(vulnerable_shop()) as url:
+        pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(f"""
+            version: 1
+            target: {{base_url: "{url}", openapi: openapi.json}}
+            fuzz: {{max_examples: 20, seed: 0, operations: [GET /users/search, GET /go], payloads: [sqli, open-redirect]}}
+            gates: {{fail_on: low}}
+            """)})
+        result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result.assert_outcomes(failed=2)
+    found = rules_by_operation(json.loads((pytester.path / "report.json").read_text()))
+    assert "fuzz/database-error" in found["GET /users/search"]
+    assert "fuzz/open-redirect" in found["GET /go"]
