@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from ..findings import Severity
+from .authz_grid import write_grid
 
 
 def write_summary(tr: Any, reporter: Any) -> None:
@@ -38,3 +39,4 @@ def write_summary(tr: Any, reporter: Any) -> None:
         tr.write_line(clean(f"waiver {state} {w.expires}: {w.label}, owner {w.owner} ({w.place})"))
     for w in reporter.unused_waivers():
         tr.write_line(clean(f"unused waiver: {w.label} ({w.place}) matched no check; remove it"))
+    write_grid(tr, reporter)

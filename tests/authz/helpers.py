@@ -93,12 +93,13 @@ def notes_baseline(target: str, authz: str, identities: str | None = None, opena
     return head + (identities or json_identities()) + authz
 
 
-def run_secure(pytester, *args: str):
-    """Run ``pytest --secure`` in pytester's directory; returns (result, {check: (outcome, rule ids)})."""
+def run_secure(pytester, *args: str, subprocess: bool = False):
+    """Run ``pytest --secure`` in pytester's directory; returns (result, {check: (outcome, rule ids, error)})."""
     import json
 
     report = pytester.path / f"report{next(_counter)}.json"
-    result = pytester.runpytest("--secure", "-p", "no:cacheprovider", f"--secure-json={report}", *args)
+    run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    result = run("--secure", "-p", "no:cacheprovider", f"--secure-json={report}", *args)
     checks = {}
     if report.exists():
         for record in json.loads(report.read_text())["checks"]:
