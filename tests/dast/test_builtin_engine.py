@@ -202,3 +202,20 @@ def test_openapi_paths_skip_templates_and_use_the_server_prefix():
            "paths": {"/a": {"get": {}}, "/b/{id}": {"get": {}}, "/c": {"post": {}}}}
     assert openapi_paths(doc) == (["/v1/a"], 1)
     assert openapi_paths(None) == ([], 0)
+
+
+def test_without_a_dast_section_the_builtin_engine_runs_with_defaults(pytester):
+    pytester.makepyfile(plainapp="""
+        def app(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/html")])
+            return [b"<a href='/next'>next</a>"]
+        """)
+    pytester.makefile(".yaml", **{"security-baseline": "version: 1\nextends: recommended\n"
+                                                       "target: {app: 'plainapp:app'}\n"})
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA")
+    result.stdout.fnmatch_lines([
+        "*dast: no dast: section in the baseline; using the built-in engine with its defaults",
+        "*dast: crawled 2 page(s)*",
+    ])
+    result.stdout.fnmatch_lines(literal(["FAILED security-baseline.yaml::dast[headers/csp-missing *]"]))
+    assert "at:        GET /next" in result.stdout.str()
