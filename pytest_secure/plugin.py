@@ -13,6 +13,7 @@ import pytest
 from .state import STATE
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+pytest_plugins = ("pytest_secure.authz.pytest_api",)  # @pytest.mark.authz, authz_identity, authz_matrix
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

@@ -23,8 +23,10 @@ def collect(baseline: Baseline) -> list[Check]:
 
     from ..authz.config import parse
     from ..authz.matrix import build
+    from ..authz.rules import register_all
     from ..errors import BaselineError
 
+    register_all()
     try:
         return build(parse(baseline))
     except BaselineError as exc:  # meaning errors (unknown identity...), with file:line:col
