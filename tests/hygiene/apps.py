@@ -16,6 +16,13 @@ from typing import Any
 DJANGO_DEFAULT = {  # what `django-admin startproject` writes, minus the database
     "DEBUG": True,
     "ALLOWED_HOSTS": ["localhost", "127.0.0.1", "testserver"],
+    # Django's own defaults, spelled out: another test module may have configured Django first
+    "SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",  # no database needed
+    "SESSION_COOKIE_AGE": 1209600, "SESSION_COOKIE_SECURE": False, "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax", "CSRF_COOKIE_SECURE": False, "CSRF_COOKIE_HTTPONLY": False,
+    "CSRF_USE_SESSIONS": False, "SECURE_HSTS_SECONDS": 0, "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+    "SECURE_CONTENT_TYPE_NOSNIFF": True, "SECURE_REFERRER_POLICY": "same-origin", "X_FRAME_OPTIONS": "DENY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY": "same-origin", "SECURE_SSL_REDIRECT": False,
     "MIDDLEWARE": [
         "django.middleware.security.SecurityMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
