@@ -6,7 +6,6 @@ sqlite database. Each app records the requests it receives in ``app.config["seen
 or ``app.state.seen`` (FastAPI), so tests can see what was sent and in which order.
 """
 
-from __future__ import annotations
 
 import html
 import re
@@ -136,3 +135,67 @@ def vulnerable_shop() -> Any:
 
 def fixed_shop() -> Any:
     return _flask_shop(fixed=True)
+
+
+def _fastapi_notes(fixed: bool) -> Any:
+    """A token-protected JSON API on FastAPI: POST /login gives a bearer token, POST
+    /notes/search searches the caller's notes (planted: SQL from a string in the JSON body)."""
+    import secrets
+
+    from fastapi import Depends, FastAPI, Header, HTTPException, Request
+    from fastapi.responses import JSONResponse
+    from pydantic import BaseModel, Field
+
+    app = FastAPI(title="Notes")
+    app.state.seen = []
+    db = _database()
+    db.execute("CREATE TABLE notes (owner TEXT, text TEXT)")
+    db.execute("INSERT INTO notes VALUES ('alice', 'buy milk')")
+    tokens: dict[str, str] = {}
+
+    @app.middleware("http")
+    async def remember(request: Request, call_next: Any) -> Any:
+        app.state.seen.append((request.method, request.url.path, request.headers.get("authorization", "")))
+        return await call_next(request)
+
+    class Credentials(BaseModel):
+        username: str = Field(min_length=1, max_length=32)
+        password: str = Field(min_length=1, max_length=64)
+
+    class Search(BaseModel):
+        q: str = Field(min_length=1, max_length=64)
+
+    def user(authorization: str = Header(default="")) -> str:
+        name = tokens.get(authorization.removeprefix("Bearer "))
+        if name is None:
+            raise HTTPException(401, "log in first")
+        return name
+
+    @app.post("/login")
+    def login(body: Credentials) -> dict[str, str]:
+        if (body.username, body.password) != ("alice", "alice-pw-1"):
+            raise HTTPException(401, "invalid username or password")
+        token = secrets.token_urlsafe(24)
+        tokens[token] = body.username
+        return {"access_token": token}
+
+    @app.post("/notes/search")
+    def search(body: Search, owner: str = Depends(user)) -> Any:
+        if fixed:
+            rows = db.execute("SELECT text FROM notes WHERE owner = ? AND text LIKE ?", (owner, f"%{body.q}%"))
+            return [r[0] for r in rows.fetchall()]
+        try:  # PLANTED: SQL built from a string, the database error returned to the client
+            rows = db.execute(f"SELECT text FROM notes WHERE owner = '{owner}' AND text LIKE '%{body.q}%'")
+            return [r[0] for r in rows.fetchall()]
+        except sqlite3.Error as exc:
+            return JSONResponse({"detail": f"sqlite3.OperationalError: {exc}"}, status_code=500)
+
+    return app
+
+
+def vulnerable_api() -> Any:
+    return _fastapi_notes(fixed=False)
+
+
+def fixed_api() -> Any:
+    return _fastapi_notes(fixed=True)

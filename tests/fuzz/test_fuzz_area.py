@@ -192,3 +192,33 @@ def test_schema_from_a_local_file_against_a_live_server(pytester):
     found = rules_by_operation(json.loads((pytester.path / "report.json").read_text()))
     assert "fuzz/database-error" in found["GET /users/search"]
     assert "fuzz/open-redirect" in found["GET /go"]
+
+
+NOTES_BASELINE = """
+    version: 1
+    target: {{app: "fuzz.apps:{factory}()", openapi: /openapi.json}}
+    identities:
+      alice: {{login: {{request: POST /login, json: {{username: alice, password: "${{ALICE_PW:-alice-pw-1}}"}}, token: access_token}}}}
+    fuzz: {{max_examples: 30, seed: 0, exclude: [POST /login]}}
+    gates: {{fail_on: low}}
+    """
+
+
+def test_asgi_app_fuzzed_as_a_logged_in_identity(pytester):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(NOTES_BASELINE.format(factory="vulnerable_api"))})
+    result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result.assert_outcomes(failed=1)
+    report = json.loads((pytester.path / "report.json").read_text())
+    assert "fuzz/database-error" in rules_by_operation(report)["POST /notes/search"]
+    out = result.stdout.str()
+    assert "fuzz[POST /notes/search]" in out
+    assert "Authorization: [REDACTED]" in out  # the curl line carries the identity, masked
+    stored = (pytester.path / ".secure" / "regressions.yaml").read_text()
+    assert "identity: alice" in stored and "Bearer" not in stored and "Authorization" not in stored
+
+
+def test_fixed_asgi_app_has_no_finding(pytester):
+    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(NOTES_BASELINE.format(factory="fixed_api"))})
+    result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result.assert_outcomes(passed=1)
+    assert json.loads((pytester.path / "report.json").read_text())["findings"] == []
