@@ -108,9 +108,9 @@ def audit_path(send: Callable[[str, str, dict[str, str]], Response], method: str
     if preflight:
         response = send("OPTIONS", path, {"Origin": PROBE_ORIGIN, "Access-Control-Request-Method": "PUT",
                                           "Access-Control-Request-Headers": "x-pytest-secure"})
-        origin, _ = _allow(response)
+        answered, _ = _allow(response)
         methods = {m.strip().upper() for m in (response.header("access-control-allow-methods") or "").split(",")}
-        if origin in (PROBE_ORIGIN, "*") and ({"PUT", "*"} & methods):
+        if answered in (PROBE_ORIGIN, "*") and ({"PUT", "*"} & methods):
             allowed_methods = response.header("access-control-allow-methods")
             findings.append(Finding("cors/preflight-permissive", f"a preflight from {PROBE_ORIGIN} may send PUT "
                                     f"(Access-Control-Allow-Methods: {allowed_methods})",

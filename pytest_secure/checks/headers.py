@@ -432,12 +432,12 @@ def analyse_framing(response: Response, options: dict[str, Any], authenticated: 
         out.append(("headers/x-frame-options-invalid", xfo.problem, "X-Frame-Options"))
     restricted = csp.frame_ancestors_restricted()
     if not restricted and (xfo is None or xfo.value is None):
-        ancestors = [p.frame_ancestors() for p in csp.enforced if p.frame_ancestors() is not None]
+        ancestors = [a for p in csp.enforced if (a := p.frame_ancestors()) is not None]
         why = f"frame-ancestors {' '.join(ancestors[0])} allows everyone" if ancestors else "no frame-ancestors"
         out.append(("headers/framing-missing", f"any site can frame this page: {why} and no valid X-Frame-Options",
                     "X-Frame-Options"))
     elif xfo is not None and xfo.value is not None:
-        ancestors = [p.frame_ancestors() for p in csp.enforced if p.frame_ancestors() is not None]
+        ancestors = [a for p in csp.enforced if (a := p.frame_ancestors()) is not None]
         for sources in ancestors:
             says_deny = sources == ["'none'"]
             if (xfo.value == "deny") != says_deny or (not restricted):

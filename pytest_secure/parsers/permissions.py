@@ -63,7 +63,9 @@ def parse_permissions_policy(values: list[str], *, legacy: bool = False) -> Perm
 
 def _split_members(text: str) -> list[str]:
     """Split on commas outside quotes and parentheses."""
-    out, depth, quoted, buf = [], 0, False, []
+    out: list[str] = []
+    buf: list[str] = []
+    depth, quoted = 0, False
     for ch in text:
         if ch == '"':
             quoted = not quoted

@@ -83,9 +83,7 @@ def django_app(settings_overrides: dict[str, Any]) -> Any:
     if not settings.configured:
         settings.configure(
             SECRET_KEY="hygiene-tests-not-secret", ROOT_URLCONF=__name__, USE_TZ=True,
-            INSTALLED_APPS=["django.contrib.sessions"],
-            SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",  # no database needed
-            **DJANGO_DEFAULT,
+            INSTALLED_APPS=["django.contrib.sessions"], **DJANGO_DEFAULT,
         )
         django.setup()
     if not urlpatterns:
