@@ -85,7 +85,7 @@ class Identity:
 
     def credentials(self) -> tuple[dict[str, str], dict[str, str]]:
         """A snapshot of the headers and cookies this identity sends now (to replay them later)."""
-        return dict(self.headers), dict(self.cookies)
+        return {**self.headers, **self._csrf_header()}, dict(self.cookies)
 
     def request(self, method: str, path: str, *, login: bool = True, **kwargs: Any) -> Response:
         """Send a request as this identity (logging in first, and again when the session expired).

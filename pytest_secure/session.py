@@ -34,6 +34,8 @@ class SecureSession:
         self._cache: dict[tuple[str, str, str], Response | TargetError] = {}
         self.checks: list[Check] = []
         self._results: dict[str, list[Finding] | SecureError] = {}
+        self._trust: dict[str, bool] = {}
+        self._by_name: dict[str, Check] = {}
 
     def identity(self, name: str) -> Identity:
         return self.identities[name]
@@ -65,10 +67,18 @@ class SecureSession:
         return list(result)
 
     def trusted(self, item_name: str) -> bool:
-        """Whether the check named ``item_name`` ran cleanly and passes its gate."""
-        check = next((c for c in self.checks if c.item_name == item_name), None)
-        if check is None:
-            return False
+        """Whether the check named ``item_name`` ran cleanly and passes its gate.
+
+        Cached: a check runs once per process, so its trust never changes (an authz matrix asks
+        this for every allow cell of every deny cell)."""
+        if item_name not in self._trust:
+            if len(self._by_name) != len(self.checks):
+                self._by_name = {c.item_name: c for c in self.checks}
+            check = self._by_name.get(item_name)
+            self._trust[item_name] = check is not None and self._passes(check)
+        return self._trust[item_name]
+
+    def _passes(self, check: Check) -> bool:
         try:
             findings = self.run_check(check)
         except SecureError:

@@ -19,6 +19,8 @@ from ..findings import Finding
 from . import rules as R
 from .config import ALLOW, ANONYMOUS, AREA, AuthzConfig, Rule
 from .outcome import BLOCKED, describe_expectation, finding_for, judge
+from .prefetch import prefetchable
+from .runtime import runtime
 
 if TYPE_CHECKING:
     from ..session import SecureSession
@@ -31,6 +33,7 @@ class CellCheck(Check):
     row: str = ""  # the request, as the baseline writes it
     column: str = ""  # the identity
     expected: str = ""  # allow, deny, conceal, unauthenticated, own (object level), ...
+    rule_index: int | None = None  # the authz.rules entry of a plain matrix cell
 
 
 def cell_name(row: str, identity: str) -> str:
@@ -62,6 +65,9 @@ def build(config: AuthzConfig) -> list[Check]:
         if isinstance(check, CellCheck) and check.column in allow_cells:
             check.depends_on = (*check.depends_on, *allow_cells[check.column])
     checks = [*first, *later]
+    config.prefetch_plan = [(c.column, c.rule_index) for c in checks
+                            if isinstance(c, CellCheck) and c.rule_index is not None
+                            and prefetchable(config.rules[c.rule_index])]
     checks.extend(revocation.revocation_checks(config))
     checks.extend(sessions.session_checks(config))
     if config.coverage != "off":
@@ -71,16 +77,17 @@ def build(config: AuthzConfig) -> list[Check]:
 
 def _cell(config: AuthzConfig, rule: Rule, identity: str, name: str, expected: str) -> CellCheck:
     return CellCheck(area=AREA, name=name, rules=R.MATRIX_RULES, run=_plain_runner(config, rule, identity, expected),
-                     path=rule.call.path, row=rule.label, column=identity, expected=expected)
+                     path=rule.call.path, row=rule.label, column=identity, expected=expected, rule_index=rule.index)
 
 
 def _plain_runner(config: AuthzConfig, rule: Rule, identity: str, expected: str
                   ) -> Callable[[SecureSession], list[Finding]]:
     def run(session: SecureSession) -> list[Finding]:
         who = session.identity(identity)
+        prefetched = runtime(session, config).prefetcher
         findings: list[Finding] = []
         for values in rule.value_sets():
-            response = rule.call.send(who, values)
+            response = prefetched.take(who, rule, values) or rule.call.send(who, values)
             judgement = judge(expected, response, rule.matchers)
             if judgement.verdict == BLOCKED:
                 raise untrustworthy(identity, rule.call.method, response, expected)

@@ -17,6 +17,7 @@ from .config import AuthzConfig, ObjectKind
 
 if TYPE_CHECKING:
     from ..session import SecureSession
+    from .prefetch import Prefetcher
 
 _RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -37,6 +38,15 @@ class Runtime:
         self._owned: dict[tuple[str, str], tuple[str, ...]] = {}
         self._openapi: dict[str, Any] | None | SetupError = None
         self._openapi_loaded = False
+        self._prefetcher: Prefetcher | None = None
+
+    @property
+    def prefetcher(self) -> Prefetcher:
+        if self._prefetcher is None:
+            from .prefetch import Prefetcher
+
+            self._prefetcher = Prefetcher(self.session, self.config)
+        return self._prefetcher
 
     # -- objects ----------------------------------------------------------------------------
     def owned(self, kind: ObjectKind, owner: str) -> tuple[str, ...]:

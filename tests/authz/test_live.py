@@ -43,3 +43,28 @@ def test_live_server(pytester, framework, planted):
     assert len(checks) > 30
     expected = {cell: ("failed", rules) for cell, rules in cells.items()} if planted else {}
     assert problems(checks) == expected, result.stdout.str()[-3000:]
+
+
+def test_prefetch_sends_each_request_once_and_changes_no_result(pytester):
+    """concurrency: 4 (read-only cells sent ahead of their items) and concurrency: 1 agree,
+    cell by cell, and send exactly as many requests to the server."""
+    import flask_notes
+
+    results = {}
+    for concurrency in (4, 1):
+        app = flask_notes.create_app({"export_role", "list_leak"})
+        seen = []
+
+        def counting(environ, start_response, app=app, seen=seen):
+            seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+            return app(environ, start_response)
+
+        authz = notes_authz(sessions=False, revocation=False, sequences=False, coverage="off").replace(
+            "  destructive: true\n", f"  destructive: true\n  concurrency: {concurrency}\n")
+        with serve_wsgi(counting) as url:
+            pytester.makefile(".yaml", **{"security-baseline": notes_baseline(f"base_url: {url}", authz)})
+            _, checks = run_secure(pytester)
+        results[concurrency] = (checks, sorted(seen))
+    assert results[4][0] == results[1][0]
+    assert len(results[4][1]) == len(results[1][1])
+    assert {"authz/forbidden-access"} <= {r for _, rules, _ in results[4][0].values() for r in rules}
