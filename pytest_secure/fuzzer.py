@@ -187,11 +187,13 @@ def operation_labels(schema: Any) -> list[str]:
 
 
 def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
-    """Register schema-local hooks that put payloads into query, path and body values.
+    """Register a schema-local ``flatmap_case`` hook that puts a payload into one value of the
+    query, path or body of three generated cases in four.
 
-    Three generated cases in four carry one payload, in one value; the first branch (no
-    payload) is the one shrinking prefers. Payloads whose effect depends on size are fitted to
-    the parameter's ``maxLength`` so that they pass length validation.
+    The first branch (no payload) is the one shrinking prefers. The payload is set through
+    the case's attributes, so schemathesis revalidates the case: a negative case that the
+    payload made valid is judged as positive, and the other way round. Payloads whose effect
+    depends on size are fitted to the parameter's ``maxLength``.
     """
     import functools
 
@@ -207,48 +209,49 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
 
     any_payloads = strategies.payloads(*families)
 
-    def declared(ctx: Any, location: str) -> dict[str, int | None]:
-        """Text parameters the operation declares at ``location``, with their maxLength."""
-        operation = getattr(ctx, "operation", None)
-        found: dict[str, int | None] = {}
-        for param in getattr(operation, location, None) or ():
-            definition = getattr(param, "definition", None)
-            schema_ = definition.get("schema", {}) if isinstance(definition, dict) else {}
-            if isinstance(schema_, dict) and schema_.get("type") in ("string", None):
-                length = schema_.get("maxLength")
-                found[param.name] = length if isinstance(length, int) else None
+    def choices(case: Any) -> list[tuple[str, tuple[Any, ...], Any]]:
+        found: list[tuple[str, tuple[Any, ...], Any]] = []
+        for container in ("query", "path_parameters"):
+            value = getattr(case, container) or {}
+            params = _text_parameters(case.operation, container)
+            found += [(container, path, text_payloads(params.get(path[0]) if len(path) == 1 else None))
+                      for path, leaf in _leaves(value) if isinstance(leaf, str)]
+            found += [(container, (name,), text_payloads(length)) for name, length in params.items()
+                      if name not in value]
+        body = case.body
+        if isinstance(body, str):
+            found.append(("body", (), text_payloads(None)))
+        elif isinstance(body, dict | list):
+            found += [("body", path, any_payloads) for path, _ in _leaves(body)]
         return found
 
-    def inject(value: Any, choices: list[tuple[tuple[Any, ...], Any]]) -> Any:
-        if not choices:
-            return st.just(value)
-        injected = st.sampled_from(choices).flatmap(
-            lambda choice: choice[1].map(lambda payload: _replaced(value, choice[0], payload)))
-        return st.one_of(st.just(value), injected, injected, injected)
+    def inject(case: Any, choice: tuple[str, tuple[Any, ...], Any], payload: Any) -> Any:
+        container, path, _ = choice
+        current = getattr(case, container)
+        setattr(case, container, payload if not path else _replaced(current or {}, path, payload))
+        return case
 
-    def text_choices(ctx: Any, value: Any, location: str) -> list[tuple[tuple[Any, ...], Any]]:
-        params = declared(ctx, location)
-        choices = [(path, text_payloads(params.get(path[0]) if len(path) == 1 else None))
-                   for path, leaf in _leaves(value) if isinstance(leaf, str)]
-        if isinstance(value, dict):
-            choices += [((name,), text_payloads(length)) for name, length in params.items() if name not in value]
-        return choices
+    def flatmap_case(ctx: Any, case: Any) -> Any:
+        options = choices(case)
+        if not options:
+            return st.just(case)
+        injected = st.sampled_from(options).flatmap(
+            lambda choice: choice[2].map(lambda payload: inject(case, choice, payload)))
+        return st.one_of(st.just(case), injected, injected, injected)
 
-    def flatmap_query(ctx: Any, query: Any) -> Any:
-        return inject(query, text_choices(ctx, query, "query"))
+    schema.hook("flatmap_case")(flatmap_case)
 
-    def flatmap_path_parameters(ctx: Any, path_parameters: Any) -> Any:
-        return inject(path_parameters, text_choices(ctx, path_parameters, "path_parameters"))
 
-    def flatmap_body(ctx: Any, body: Any) -> Any:
-        if isinstance(body, str):
-            return st.one_of(st.just(body), text_payloads(None))
-        if isinstance(body, dict | list):
-            return inject(body, [(path, any_payloads) for path, _ in _leaves(body)])
-        return st.just(body)
-
-    for hook in (flatmap_query, flatmap_path_parameters, flatmap_body):
-        schema.hook(hook.__name__)(hook)
+def _text_parameters(operation: Any, location: str) -> dict[str, int | None]:
+    """Text parameters ``operation`` declares at ``location``, with their maxLength."""
+    found: dict[str, int | None] = {}
+    for param in getattr(operation, location, None) or ():
+        definition = getattr(param, "definition", None)
+        schema_ = definition.get("schema", {}) if isinstance(definition, dict) else {}
+        if isinstance(schema_, dict) and schema_.get("type") in ("string", None):
+            length = schema_.get("maxLength")
+            found[param.name] = length if isinstance(length, int) else None
+    return found
 
 
 def _first_payloads(family: str, max_length: int | None) -> list[Any]:
@@ -399,14 +402,11 @@ class OperationFuzzer:
             base = generate_one(self.operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
         except Exception:  # no valid request can be built: random generation will say why
             return []
-        places: list[tuple[str, tuple[Any, ...], int | None]] = []
-        for location, attr in (("path_parameters", "path_parameters"), ("query", "query")):
-            for param in getattr(self.operation, attr, None) or ():
-                definition = getattr(param, "definition", None)
-                schema_ = definition.get("schema", {}) if isinstance(definition, dict) else {}
-                if isinstance(schema_, dict) and schema_.get("type") in ("string", None):
-                    length = schema_.get("maxLength")
-                    places.append((location, (param.name,), length if isinstance(length, int) else None))
+        places: list[tuple[str, tuple[Any, ...], int | None]] = [
+            (location, (name,), length)
+            for location in ("path_parameters", "query")
+            for name, length in _text_parameters(self.operation, location).items()
+        ]
         if isinstance(base.body, dict):
             places += [("body", path, None) for path, leaf in _leaves(base.body) if isinstance(leaf, str)]
         if not places:
