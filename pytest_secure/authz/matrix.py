@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from ..checks import Check
 from ..errors import SetupError
 from ..findings import Finding
-from . import rules as R
 from .config import ALLOW, ANONYMOUS, AREA, AuthzConfig, Rule
 from .outcome import BLOCKED, describe_expectation, finding_for, judge
 from .prefetch import prefetchable
+from .rules import MATRIX_RULES
 from .runtime import runtime
 
 if TYPE_CHECKING:
@@ -41,7 +41,13 @@ def cell_name(row: str, identity: str) -> str:
 
 
 def build(config: AuthzConfig) -> list[Check]:
-    from . import coverage, objects, revocation, sequences, sessions
+    # `from .module import name`, not `from . import module`: the latter reads the package's
+    # attribute, which can outlive the module (pytester's in-process runs restore sys.modules)
+    from .coverage import coverage_check
+    from .objects import list_cell, object_cell
+    from .revocation import revocation_checks
+    from .sequences import sequence_cells
+    from .sessions import session_checks
 
     allow_cells: dict[str, list[str]] = {i: [] for i in config.all_identities}
     first: list[Check] = []
@@ -51,16 +57,16 @@ def build(config: AuthzConfig) -> list[Check]:
             expected = config.expectation(rule, identity)
             name = cell_name(rule.label, identity)
             if rule.owner is not None:
-                later.append(objects.object_cell(config, rule, identity, name))
+                later.append(object_cell(config, rule, identity, name))
             elif rule.list_kind is not None:
-                later.append(objects.list_cell(config, rule, identity, name))
+                later.append(list_cell(config, rule, identity, name))
             elif expected == ALLOW:
                 first.append(_cell(config, rule, identity, name, expected))
                 allow_cells[identity].append(f"{AREA}[{name}]")
             else:
                 later.append(_cell(config, rule, identity, name, expected))
     for sequence in config.sequences:
-        later.extend(sequences.sequence_cells(config, sequence))
+        later.extend(sequence_cells(config, sequence))
     for check in later:
         if isinstance(check, CellCheck) and check.column in allow_cells:
             check.depends_on = (*check.depends_on, *allow_cells[check.column])
@@ -68,15 +74,15 @@ def build(config: AuthzConfig) -> list[Check]:
     config.prefetch_plan = [(c.column, c.rule_index) for c in checks
                             if isinstance(c, CellCheck) and c.rule_index is not None
                             and prefetchable(config.rules[c.rule_index])]
-    checks.extend(revocation.revocation_checks(config))
-    checks.extend(sessions.session_checks(config))
+    checks.extend(revocation_checks(config))
+    checks.extend(session_checks(config))
     if config.coverage != "off":
-        checks.append(coverage.coverage_check(config))
+        checks.append(coverage_check(config))
     return checks
 
 
 def _cell(config: AuthzConfig, rule: Rule, identity: str, name: str, expected: str) -> CellCheck:
-    return CellCheck(area=AREA, name=name, rules=R.MATRIX_RULES, run=_plain_runner(config, rule, identity, expected),
+    return CellCheck(area=AREA, name=name, rules=MATRIX_RULES, run=_plain_runner(config, rule, identity, expected),
                      path=rule.call.path, row=rule.label, column=identity, expected=expected, rule_index=rule.index)
 
 

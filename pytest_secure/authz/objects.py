@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError
 from ..findings import Finding
-from . import rules as R
 from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule
 from .matrix import CellCheck, untrustworthy
 from .outcome import ALLOWED, BLOCKED, OK, classify, finding_for, judge, path_of, snippet
+from .rules import MATRIX_RULES, OBJECT_RULES
 from .runtime import dig, dig_all, runtime
 
 if TYPE_CHECKING:
@@ -42,14 +42,14 @@ def object_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> Ce
         rules: tuple[str, ...] = ("authz/object-write",)
     else:
         run = _read_runner(config, rule, identity, all_objects)
-        rules = R.OBJECT_RULES
+        rules = OBJECT_RULES
     return CellCheck(area=AREA, name=name, rules=rules, run=run, path=rule.call.path, row=rule.label,
                      column=identity, expected=expected)
 
 
 def list_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> CellCheck:
     sees_all = config.allows(rule, identity)
-    return CellCheck(area=AREA, name=name, rules=("authz/list-leak", *R.MATRIX_RULES),
+    return CellCheck(area=AREA, name=name, rules=("authz/list-leak", *MATRIX_RULES),
                      run=_list_runner(config, rule, identity, sees_all), path=rule.call.path, row=rule.label,
                      column=identity, expected="all" if sees_all else "own")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import version
-from . import authz_grid
+from .authz_grid import build as build_authz_grid
 
 
 def build(reporter: Any) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def build(reporter: Any) -> dict[str, Any]:
         },
         "checks": reporter.records,
         "findings": findings,
-        "authz_grid": authz_grid.build(reporter),
+        "authz_grid": build_authz_grid(reporter),
         "waivers": [
             {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket,
              "reason": session.redactor.clean(w.reason), "expires": w.expires.isoformat(),
