@@ -13,7 +13,10 @@ import pytest
 from .state import STATE
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
-pytest_plugins = ("pytest_secure.authz.pytest_api",)  # @pytest.mark.authz, authz_identity, authz_matrix
+pytest_plugins = (
+    "pytest_secure.authz.pytest_api",  # @pytest.mark.authz, authz_identity, authz_matrix
+    "pytest_secure.fuzzing",  # @pytest.mark.fuzz
+)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
