@@ -108,7 +108,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    allowed = _expectation(pyfuncitem.config, marker, pyfuncitem.funcargs["authz_identity"].name) == "allow"
+    identity: Identity = pyfuncitem.funcargs["authz_identity"]  # type: ignore[assignment]
+    allowed = _expectation(pyfuncitem.config, marker, identity.name) == "allow"
     try:
         response = pyfuncitem.obj(**args)
     except BaseException:
@@ -128,7 +129,7 @@ def _judge_returned(item: pytest.Function, marker: pytest.Mark, response: Any) -
 
     register_all()
     state = item.config.stash[STATE]
-    identity = item.funcargs["authz_identity"]
+    identity: Identity = item.funcargs["authz_identity"]  # type: ignore[assignment]
     if response is None:
         pytest.fail(f"{item.name}: a test marked authz must return the response it got, to be judged", pytrace=False)
     expected = _expectation(item.config, marker, identity.name)
