@@ -175,3 +175,17 @@ def test_token_lifetime_from_jwt_exp_and_expires_in(pytester, app_module):
     assert "alice's token (JWT exp) lives 7 d, longer than the cap of 12 h" in out
     assert "alice's token (expires_in) lives 7 d" in out
     assert "eyJ" not in out  # the JWT itself never shows
+
+
+def test_session_checks_with_nothing_to_look_at_are_skipped_not_passed(pytester, app_module):
+    # FastAPI notes: opaque bearer tokens, no cookie, no expiry in the answer
+    target = app_module("from fastapi_notes import create_app\napp = create_app()\n")
+    baseline = ("version: 1\ntarget: {app: " + target + "}\nidentities:\n"
+                "  alice: {login: {request: POST /login, json: {username: alice, password: alice-pw}, token: token}}\n"
+                "authz:\n  rules:\n    - {request: GET /dashboard, allow: [alice]}\n"
+                "  sessions: {identities: [alice]}\n")
+    pytester.makefile(".yaml", **{"security-baseline": baseline})
+    result = pytester.runpytest("--secure", "-p", "no:cacheprovider", "-rs")
+    result.assert_outcomes(passed=2, skipped=2)
+    out = result.stdout.str()
+    assert "no session cookie to fixate" in out and "its lifetime cannot be read" in out
