@@ -209,35 +209,44 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
 
     any_payloads = strategies.payloads(*families)
 
-    def choices(case: Any) -> list[tuple[str, tuple[Any, ...], Any]]:
-        found: list[tuple[str, tuple[Any, ...], Any]] = []
+    def places(case: Any) -> tuple[tuple[str, tuple[Any, ...], str, int | None], ...]:
+        """Where a payload can go: (container, path in it, payload kind, maxLength)."""
+        found: list[tuple[str, tuple[Any, ...], str, int | None]] = []
         for container in ("query", "path_parameters"):
             value = getattr(case, container) or {}
             params = _text_parameters(case.operation, container)
-            found += [(container, path, text_payloads(params.get(path[0]) if len(path) == 1 else None))
+            found += [(container, path, "text", params.get(path[0]) if len(path) == 1 else None)
                       for path, leaf in _leaves(value) if isinstance(leaf, str)]
-            found += [(container, (name,), text_payloads(length)) for name, length in params.items()
-                      if name not in value]
+            found += [(container, (name,), "text", length) for name, length in params.items() if name not in value]
         body = case.body
         if isinstance(body, str):
-            found.append(("body", (), text_payloads(None)))
+            found.append(("body", (), "text", None))
         elif isinstance(body, dict | list):
-            found += [("body", path, any_payloads) for path, _ in _leaves(body)]
-        return found
+            found += [("body", path, "any", None) for path, _ in _leaves(body)]
+        return tuple(found)
 
-    def inject(case: Any, choice: tuple[str, tuple[Any, ...], Any], payload: Any) -> Any:
-        container, path, _ = choice
+    @functools.lru_cache(maxsize=512)
+    def picks(shape: tuple[tuple[str, tuple[Any, ...], str, int | None], ...]) -> Any:
+        """None (no payload, three times less likely) or (place index, payload); built once per
+        shape of case, so that drawing does not build and validate new strategies every time."""
+        per_place = [st.tuples(st.just(i), text_payloads(length) if kind == "text" else any_payloads)
+                     for i, (_c, _p, kind, length) in enumerate(shape)]
+        injected = st.one_of(per_place)
+        return st.one_of(st.none(), injected, injected, injected)
+
+    def inject(case: Any, shape: tuple[Any, ...], pick: tuple[int, Any] | None) -> Any:
+        if pick is None:
+            return case
+        container, path, _kind, _length = shape[pick[0]]
         current = getattr(case, container)
-        setattr(case, container, payload if not path else _replaced(current or {}, path, payload))
+        setattr(case, container, pick[1] if not path else _replaced(current or {}, path, pick[1]))
         return case
 
     def flatmap_case(ctx: Any, case: Any) -> Any:
-        options = choices(case)
-        if not options:
+        shape = places(case)
+        if not shape:
             return st.just(case)
-        injected = st.sampled_from(options).flatmap(
-            lambda choice: choice[2].map(lambda payload: inject(case, choice, payload)))
-        return st.one_of(st.just(case), injected, injected, injected)
+        return picks(shape).map(lambda pick: inject(case, shape, pick))
 
     schema.hook("flatmap_case")(flatmap_case)
 

@@ -95,12 +95,13 @@ def _excerpt(text: str, start: int, length: int) -> str:
     return ("..." if lo else "") + snippet + ("..." if hi < len(text) else "")
 
 
-def _search(patterns: Sequence[re.Pattern[str]], text: str) -> re.Match[str] | None:
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            return match
-    return None
+def _any_of(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
+    """One regular expression matching any of ``patterns`` (one pass over a body, not dozens)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+
+
+def _search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    return pattern.search(text)
 
 
 # -- server errors, stack traces, database errors ---------------------------------------------
@@ -114,7 +115,7 @@ def no_server_error(ex: Exchange) -> Problem | None:
     return None
 
 
-_STACK_TRACES = [re.compile(p) for p in (
+_STACK_TRACES = _any_of((
     r"Traceback \(most recent call last\)",
     r"File \"[^\"\n]+\", line \d+, in \S+",
     r"Werkzeug Debugger|The debugger caught an exception",
@@ -128,7 +129,7 @@ _STACK_TRACES = [re.compile(p) for p in (
     r"\bat (?:Object\.<anonymous>|[\w.$<>]+) \((?:/|[A-Za-z]:\\)[^)\n]+\.[cm]?js:\d+:\d+\)",
     r"\.rb:\d+:in `",
     r"goroutine \d+ \[running\]",
-)]
+))
 
 
 def no_stack_trace(ex: Exchange) -> Problem | None:
@@ -140,7 +141,7 @@ def no_stack_trace(ex: Exchange) -> Problem | None:
     return None
 
 
-_DATABASE_ERRORS = [re.compile(p, re.IGNORECASE) for p in (
+_DATABASE_ERRORS = _any_of((
     r"sqlite3?\.\w*Error", r"\bunrecognized token: ", r"\bnear \"[^\"\n]{0,60}\": syntax error", r"SQLITE_ERROR",
     r"\bsqlite\b.{0,40}\berror",
     r"You have an error in your SQL syntax", r"\bmysql_(?:fetch|num_rows|query)", r"MySQLSyntaxErrorException",
@@ -151,7 +152,7 @@ _DATABASE_ERRORS = [re.compile(p, re.IGNORECASE) for p in (
     r"\bJDBC\w*Exception", r"org\.hibernate\.\w+Exception", r"java\.sql\.SQLException", r"sqlalchemy\.exc\.\w+",
     r"\bMongo(?:Server)?Error\b", r"pymongo\.errors", r"\$where.{0,40}(?:not allowed|SyntaxError)",
     r"\bOperationalError\b", r"\bProgrammingError\b.{0,80}\b(?:SQL|syntax|column|relation)",
-)]
+), re.IGNORECASE)
 
 
 def no_database_error(ex: Exchange) -> Problem | None:
@@ -270,9 +271,9 @@ def no_command_execution(ex: Exchange) -> Problem | None:
     return None
 
 
-_FILE_CONTENT = [re.compile(p) for p in (
+_FILE_CONTENT = _any_of((
     r"root:[^:\n]*:0:0:", r"\[(?:fonts|extensions)\]\s*\r?\n", r"; for 16-bit app support",
-)]
+))
 
 
 def no_file_disclosure(ex: Exchange) -> Problem | None:
@@ -564,8 +565,20 @@ def security_failure_class() -> Any:
     return _REGISTRY.failure_class
 
 
+_LAST_EXCHANGE: list[tuple[Any, Any, Exchange]] = []  # (response, case, exchange) judged last
+
+
 def exchange_from_case(response: Any, case: Any) -> Exchange:
-    """The :class:`Exchange` of a schemathesis ``case`` and its ``response``."""
+    """The :class:`Exchange` of a schemathesis ``case`` and its ``response`` (built once for all
+    the checks that judge the same response)."""
+    if _LAST_EXCHANGE and _LAST_EXCHANGE[0][0] is response and _LAST_EXCHANGE[0][1] is case:
+        return _LAST_EXCHANGE[0][2]
+    exchange = _exchange_from_case(response, case)
+    _LAST_EXCHANGE[:] = [(response, case, exchange)]
+    return exchange
+
+
+def _exchange_from_case(response: Any, case: Any) -> Exchange:
     body = case.body if not _is_not_set(case.body) else None
     inputs, sensitive = collect_inputs(case.path_parameters, case.query, dict(case.headers or {}), case.cookies, body)
     meta = getattr(case, "meta", None)

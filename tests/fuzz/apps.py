@@ -10,7 +10,6 @@ or ``app.state.seen`` (FastAPI), so tests can see what was sent and in which ord
 import html
 import re
 import sqlite3
-import urllib.parse
 from typing import Any
 
 # A regex with nested quantifiers: exponential backtracking on "aaaa...!". The vulnerable app
@@ -18,6 +17,8 @@ from typing import Any
 CATASTROPHIC = re.compile(r"^(\w+\s?)*$")
 LINEAR = re.compile(r"^[\w ]*$")
 MAX_CODE = 23
+# A path on this site: one leading slash, no backslashes or control characters.
+LOCAL_PATH = r"^/(?![/\\])[^\\\x00-\x1f\x7f]*$"
 
 
 def _spec(title: str) -> dict[str, Any]:
@@ -37,7 +38,9 @@ def _spec(title: str) -> dict[str, Any]:
             "/users/search": op("searchUsers", query("name"), {"200": ok, "400": bad}),
             "/greet": op("greet", query("name"), {"200": ok, "400": bad}),
             "/echo": op("echo", query("msg", 200), {"200": ok, "400": bad}),
-            "/go": op("go", query("next", 200), {"302": {"description": "Redirect"}, "400": bad}),
+            "/go": op("go", {**query("next", 200), "schema": {
+                "type": "string", "minLength": 1, "maxLength": 200, "pattern": LOCAL_PATH}},
+                {"302": {"description": "Redirect"}, "400": bad}),
             "/validate": op("validate", query("code", MAX_CODE), {"200": ok, "400": bad}),
         },
     }
@@ -112,10 +115,8 @@ def _flask_shop(fixed: bool) -> Any:
         target = text_arg("next", 200)
         if target is None:
             return invalid()
-        if fixed:
-            parts = urllib.parse.urlsplit(target.replace("\\", "/"))
-            if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-                return invalid()
+        if fixed and not re.fullmatch(LOCAL_PATH, target):
+            return invalid()
         return redirect(target)  # PLANTED (when not fixed): redirect to wherever `next` says
 
     @app.get("/validate")
