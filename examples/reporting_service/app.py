@@ -90,7 +90,8 @@ def login_form() -> str:
 @app.post("/login")
 def login() -> Any:
     body = request.get_json(silent=True) if request.is_json else request.form
-    if not body or not _authenticate(body.get("username"), body.get("password")):
+    # a JSON body that is not an object (found by fuzzing: "AAA" raised AttributeError) is refused too
+    if not isinstance(body, dict) or not _authenticate(body.get("username"), body.get("password")):
         return jsonify(error="invalid username or password"), 401
     sid = secrets.token_urlsafe(32)
     _sessions[sid] = str(body["username"])
@@ -102,8 +103,8 @@ def login() -> Any:
 
 @app.post("/api/token")
 def token() -> Any:
-    body = request.get_json(silent=True) or {}
-    if not _authenticate(body.get("username"), body.get("password")):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not _authenticate(body.get("username"), body.get("password")):
         return jsonify(error="invalid username or password"), 401
     tok = secrets.token_urlsafe(32)
     _sessions[tok] = str(body["username"])
