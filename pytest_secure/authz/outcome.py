@@ -25,17 +25,16 @@ SNIPPET = 160
 def classify(response: Any, matchers: Matchers) -> str:
     """``allowed``, ``denied`` or ``unclear`` (e.g. a 400 or a 500 where a denial was due)."""
     status = status_of(response)
-    body = text_of(response)
     if status in matchers.deny_statuses:
         return DENIED
-    if matchers.deny_body is not None and matchers.deny_body.search(body):
+    if matchers.deny_body is not None and matchers.deny_body.search(text_of(response)):
         return DENIED
     if 300 <= status < 400 and matchers.deny_redirect:
         location = header_of(response, "location") or ""
         if fnmatch.fnmatchcase(urllib.parse.urlsplit(location).path or location, matchers.deny_redirect):
             return DENIED
     if status < 400:
-        if matchers.allow_body is not None and not matchers.allow_body.search(body):
+        if matchers.allow_body is not None and not matchers.allow_body.search(text_of(response)):
             return DENIED
         return ALLOWED
     return UNCLEAR
@@ -75,6 +74,8 @@ def leak_rule(method: str, identity: str) -> str:
 
 def finding_for(judgement: Judgement, expectation: str, identity: str, response: Any, label: str) -> Finding | None:
     """The finding a deny cell's judgement amounts to (None when it is fine)."""
+    if judgement.verdict == OK:
+        return None
     method = label.split(" ", 1)[0]
     where = f"{method} {path_of(response)}"
     evidence = f"{identity} got HTTP {judgement.status}: {snippet(response)}"
