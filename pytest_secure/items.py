@@ -24,7 +24,7 @@ class BaselineFile(pytest.File):
     def collect(self) -> Any:
         state = self.config.stash[STATE]
         for check in state.checks:
-            name = state.redactor.clean(check.item_name)  # a secret in a baseline path must not name a test
+            name = state.redactor.mask_known(check.item_name)  # a secret in a baseline path must not name a test
             # An explicit nodeid is parsed like the ids pytest reads back from its cache
             # (name + "[params]"), so --lf/--ff/--sw find these items again.
             yield SecureItem.from_parent(self, name=name, nodeid=f"{self.nodeid}::{name}", check=check)

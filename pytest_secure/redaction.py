@@ -84,6 +84,12 @@ class Redactor:
         text = _JWT.sub(MASK, text)
         return text
 
+    def mask_known(self, text: str) -> str:
+        """Mask only the known secret values, then neutralise: for names built from the baseline
+        (``GET /password::bob`` names a test, it is not a credential)."""
+        pattern = self._pattern
+        return neutralise(pattern.sub(MASK, text) if pattern is not None and text else text)
+
     def clean(self, text: str) -> str:
         """Redact, then neutralise: the form every outgoing string takes."""
         return neutralise(self.redact(text))

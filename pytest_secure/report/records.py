@@ -47,7 +47,8 @@ def attach_record(item: Any, when: str, report: pytest.TestReport) -> None:
                     record["findings"].append(data)
             record["stale_waivers"] = [_clean_tree(_waiver(w), clean) for w in verdict.stale]
             record["used_waivers"] = [w.place for w in verdict.used_waivers]
-    report.secure_record = _clean_tree(record, clean)  # type: ignore[attr-defined]
+    names = {"nodeid": item.nodeid, "check": state.redactor.mask_known(check.name)}  # names, not credentials
+    report.secure_record = {**_clean_tree(record, clean), **names}  # type: ignore[attr-defined]
 
 
 def _rule_info(finding: Any) -> dict[str, Any]:

@@ -109,3 +109,10 @@ def test_hand_written_test_failures_are_redacted(pytester, monkeypatch):
     assert "Bearer [REDACTED]" in result.stdout.str()
     for text in (result.stdout.str(), result.stderr.str(), (pytester.path / "j.xml").read_text()):
         assert CANARY not in text
+
+
+def test_names_are_masked_only_where_a_known_secret_stands():
+    r = Redactor(["s3cret-value"])
+    assert r.mask_known("authz[POST /password::bob]") == "authz[POST /password::bob]"
+    assert r.mask_known("headers[GET /?k=s3cret-value::CSP]") == f"headers[GET /?k={MASK}::CSP]"
+    assert r.clean("password: hunter22") == f"password: {MASK}"  # messages still mask by position
