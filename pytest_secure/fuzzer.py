@@ -510,7 +510,6 @@ class OperationFuzzer:
         """Send ``case`` and judge the answer; the failure, if any, as an :class:`_Observed`."""
         import requests
         from schemathesis.core.errors import SchemathesisError
-        from schemathesis.core.failures import Failure, FailureGroup
 
         kwargs = send.call_kwargs(asgi=self._is_asgi(send))
         problems: list[tuple[str, str, str]] = []
@@ -519,9 +518,10 @@ class OperationFuzzer:
             response = case.call(**kwargs)
             case.validate_response(response, checks=self.checks, headers=kwargs.get("headers"),
                                    transport_kwargs=kwargs)
-        except FailureGroup as group:
+        # caught by shape, not class: a test runner may have imported schemathesis twice
+        except BaseExceptionGroup as group:  # schemathesis's FailureGroup
             problems = [self._problem(f) for f in group.exceptions]
-        except Failure as failure:
+        except AssertionError as failure:  # one schemathesis Failure
             problems = [self._problem(failure)]
         except SchemathesisError:
             raise
@@ -549,6 +549,9 @@ class OperationFuzzer:
         return send.app is not None and is_asgi_app(send.app)
 
     def _problem(self, failure: Any) -> tuple[str, str, str]:
+        inner = getattr(failure, "exception", None)  # a check's failure that schemathesis wrapped
+        if inner is not None and (hasattr(inner, "rule_id") or type(inner).__name__ in _SCHEMATHESIS_RULES):
+            failure = inner
         rule = getattr(failure, "rule_id", None) or _SCHEMATHESIS_RULES.get(type(failure).__name__, "fuzz/check-failed")
         evidence = getattr(failure, "evidence", None)
         if evidence is None:

@@ -543,8 +543,10 @@ _REGISTRY = _Registry()
 def security_failure_class() -> Any:
     """The schemathesis ``Failure`` subclass our checks raise (created on first use, so that
     importing this module does not import schemathesis)."""
-    if _REGISTRY.failure_class is None:
-        from schemathesis.core.failures import Failure, Severity
+    from schemathesis.core.failures import Failure, Severity
+
+    # rebuilt when schemathesis was imported anew (pytester's in-process runs reload modules)
+    if _REGISTRY.failure_class is None or not issubclass(_REGISTRY.failure_class, Failure):
 
         class SecurityFailure(Failure):
             """A pytest-secure oracle failed; ``rule_id`` says which."""

@@ -19,10 +19,11 @@ BASELINE = """
     """
 
 
-def run_fuzz(pytester, factory, *args, examples=40, more=""):
+def run_fuzz(pytester, factory, *args, examples=40, more="", subprocess=False):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE.format(
         factory=factory, examples=examples, more=more))})
-    result = pytester.runpytest("--secure", "--secure-json", "report.json", *args)
+    runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+    result = runner("--secure", "--secure-json", "report.json", *args)
     report = json.loads((pytester.path / "report.json").read_text())
     return result, report
 
@@ -222,3 +223,17 @@ def test_fixed_asgi_app_has_no_finding(pytester):
     result = pytester.runpytest("--secure", "--secure-json", "report.json")
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "report.json").read_text())["findings"] == []
+
+
+def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))  # workers import fuzz.apps
+    _, single = run_fuzz(pytester, "vulnerable_shop", "-p", "no:cacheprovider")
+    store = pytester.path / ".secure" / "regressions.yaml"
+    alone = yaml.safe_load(store.read_text())["regressions"]
+    store.unlink()
+    result, report = run_fuzz(pytester, "vulnerable_shop", "-n", "2", "-p", "no:cacheprovider", subprocess=True)
+    result.assert_outcomes(failed=5)
+    assert rules_by_operation(report) == rules_by_operation(single)
+    together = yaml.safe_load(store.read_text())["regressions"]
+    key = lambda e: (e["operation"], tuple(e["rules"]), json.dumps(e["case"], sort_keys=True))  # noqa: E731
+    assert sorted(map(key, together)) == sorted(map(key, alone))
