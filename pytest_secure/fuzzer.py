@@ -520,9 +520,9 @@ class OperationFuzzer:
                                    transport_kwargs=kwargs)
         # caught by shape, not class: a test runner may have imported schemathesis twice
         except BaseExceptionGroup as group:  # schemathesis's FailureGroup
-            problems = [self._problem(f) for f in group.exceptions]
+            problems = [problem_of(f) for f in group.exceptions]
         except AssertionError as failure:  # one schemathesis Failure
-            problems = [self._problem(failure)]
+            problems = [problem_of(failure)]
         except SchemathesisError:
             raise
         except requests.Timeout:
@@ -547,16 +547,6 @@ class OperationFuzzer:
         from .target import is_asgi_app
 
         return send.app is not None and is_asgi_app(send.app)
-
-    def _problem(self, failure: Any) -> tuple[str, str, str]:
-        inner = getattr(failure, "exception", None)  # a check's failure that schemathesis wrapped
-        if inner is not None and (hasattr(inner, "rule_id") or type(inner).__name__ in _SCHEMATHESIS_RULES):
-            failure = inner
-        rule = getattr(failure, "rule_id", None) or _SCHEMATHESIS_RULES.get(type(failure).__name__, "fuzz/check-failed")
-        evidence = getattr(failure, "evidence", None)
-        if evidence is None:
-            evidence = f"{failure.title}: {failure.message}" if failure.message else failure.title
-        return rule, str(failure.title), neutralise(str(evidence))[:400]
 
     def _request_from_case(self, case: Any, send: SendOptions) -> Request | None:
         """The request as the requests transport would send it (when the answer never came)."""
@@ -609,6 +599,20 @@ class OperationFuzzer:
             out.append(Finding(rule, f"{message}; {how}; input: {inputs}", self.label, evidence=evidence,
                                request=observed.request, key=self.identity or ""))
         return out
+
+
+def problem_of(failure: Any) -> tuple[str, str, str]:
+    """(rule id, title, evidence) of a schemathesis failure: our oracles carry their rule id,
+    schemathesis's own checks are mapped by class name, anything else is fuzz/check-failed."""
+    inner = getattr(failure, "exception", None)  # a check's failure that schemathesis wrapped
+    if inner is not None and (hasattr(inner, "rule_id") or type(inner).__name__ in _SCHEMATHESIS_RULES):
+        failure = inner
+    rule = getattr(failure, "rule_id", None) or _SCHEMATHESIS_RULES.get(type(failure).__name__, "fuzz/check-failed")
+    evidence = getattr(failure, "evidence", None)
+    if evidence is None:
+        title, message = getattr(failure, "title", str(failure)), getattr(failure, "message", "")
+        evidence = f"{title}: {message}" if message else title
+    return rule, str(getattr(failure, "title", rule)), neutralise(str(evidence))[:400]
 
 
 def _request_of(response: Any) -> Request | None:

@@ -200,3 +200,101 @@ def vulnerable_api() -> Any:
 
 def fixed_api() -> Any:
     return _fastapi_notes(fixed=True)
+
+
+def _flask_tools(fixed: bool) -> Any:
+    """Four more planted defects: a file viewer joining paths, a shell `echo`, an error page
+    with the traceback, a login echoing the password it refused."""
+    import os
+    import subprocess
+    import tempfile
+    import traceback
+
+    from flask import Flask, jsonify, request
+
+    app = Flask(f"tools_{'fixed' if fixed else 'vulnerable'}")
+    app.logger.disabled = True
+    docs = tempfile.mkdtemp(prefix="psec-docs-")
+    with open(os.path.join(docs, "readme.txt"), "w") as handle:
+        handle.write("hello")
+    text = {"type": "string", "minLength": 1, "maxLength": 64}
+    spec = {"openapi": "3.0.3", "info": {"title": "Tools", "version": "1.0.0"}, "paths": {
+        "/files": {"get": {"parameters": [{"name": "name", "in": "query", "required": True, "schema": text}],
+                           "responses": {"200": {"description": "OK"}, "404": {"description": "No such file"}}}},
+        "/echo-shell": {"get": {"parameters": [{"name": "word", "in": "query", "required": True, "schema": text}],
+                                "responses": {"200": {"description": "OK"}, "400": {"description": "Invalid"}}}},
+        "/parse": {"get": {"parameters": [{"name": "number", "in": "query", "required": True, "schema": text}],
+                           "responses": {"200": {"description": "OK"}, "400": {"description": "Invalid"}}}},
+        "/login": {"post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["username", "password"], "additionalProperties": False,
+            "properties": {"username": text, "password": text}}}}},
+            "responses": {"200": {"description": "OK"}, "400": {"description": "Invalid"},
+                          "401": {"description": "Wrong credentials"}}}},
+    }}
+
+    @app.get("/openapi.json")
+    def openapi() -> Any:
+        return jsonify(spec)
+
+    def arg(name: str) -> str | None:
+        value = request.args.get(name)
+        if not value or len(value) > 64 or set(request.args) != {name}:
+            return None
+        return None if fixed and "\x00" in value else value  # paths and argv cannot hold NUL
+
+    @app.get("/files")
+    def files() -> Any:
+        name = arg("name")
+        if name is None:
+            return jsonify(error="invalid input"), 400
+        path = os.path.join(docs, name)  # PLANTED (when not fixed): ../../etc/passwd walks out
+        if fixed and os.path.commonpath([os.path.realpath(path), docs]) != docs:
+            return jsonify(error="no such file"), 404
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                return handle.read(4096), 200, {"Content-Type": "text/plain"}
+        except OSError:
+            return jsonify(error="no such file"), 404
+
+    @app.get("/echo-shell")
+    def echo_shell() -> Any:
+        word = arg("word")
+        if word is None:
+            return jsonify(error="invalid input"), 400
+        if fixed:
+            out = subprocess.run(["echo", word], capture_output=True, text=True, timeout=5).stdout
+        else:  # PLANTED: the input is part of a shell command line
+            out = subprocess.run(f"echo {word}", shell=True, capture_output=True, text=True, timeout=5).stdout  # noqa: S602
+        return jsonify(out=out)
+
+    @app.get("/parse")
+    def parse() -> Any:
+        number = arg("number")
+        if number is None:
+            return jsonify(error="invalid input"), 400
+        try:
+            return jsonify(value=int(number))
+        except ValueError:
+            if fixed:
+                return jsonify(error="not a number"), 400
+            return f"<pre>{html.escape(traceback.format_exc())}</pre>", 400  # PLANTED: the trace shown
+
+    @app.post("/login")
+    def login() -> Any:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or set(body) != {"username", "password"} or \
+                not all(isinstance(v, str) and 1 <= len(v) <= 64 for v in body.values()):
+            return jsonify(error="invalid input"), 400
+        if fixed:
+            return jsonify(error="invalid username or password"), 401
+        return jsonify(error=f"password {body['password']} is wrong for {body['username']}"), 401  # PLANTED
+
+    return app
+
+
+def vulnerable_tools() -> Any:
+    return _flask_tools(fixed=False)
+
+
+def fixed_tools() -> Any:
+    return _flask_tools(fixed=True)

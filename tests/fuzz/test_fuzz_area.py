@@ -5,6 +5,7 @@ import json
 import textwrap
 from pathlib import Path
 
+import pytest
 import yaml
 
 BASELINE = """
@@ -237,3 +238,55 @@ def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, monk
     together = yaml.safe_load(store.read_text())["regressions"]
     key = lambda e: (e["operation"], tuple(e["rules"]), json.dumps(e["case"], sort_keys=True))  # noqa: E731
     assert sorted(map(key, together)) == sorted(map(key, alone))
+
+
+@pytest.mark.parametrize(("factory", "expected"), [
+    ("vulnerable_tools", {"GET /files": "fuzz/path-traversal", "GET /echo-shell": "fuzz/command-injection",
+                          "GET /parse": "fuzz/stack-trace", "POST /login": "fuzz/sensitive-echo"}),
+    ("fixed_tools", {}),
+])
+def test_traversal_command_trace_and_echo_defects(pytester, factory, expected):
+    result, report = run_fuzz(pytester, factory, examples=20)
+    found = rules_by_operation(report)
+    assert {op: rule for op, rules in found.items() for rule in rules if rule in expected.values()} == expected
+    if not expected:
+        assert report["findings"] == []
+
+
+def test_schema_fetched_from_a_live_service_in_scope(pytester):
+    from servers import serve_asgi
+
+    from fuzz.apps import vulnerable_api
+
+    with serve_asgi(vulnerable_api()) as url:
+        pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(f"""
+            version: 1
+            target: {{base_url: "{url}", openapi: /openapi.json}}
+            identities:
+              alice: {{login: {{request: POST /login, json: {{username: alice, password: alice-pw-1}}, token: access_token}}}}
+            fuzz: {{max_examples: 20, seed: 0, exclude: [POST /login], payloads: [sqli]}}
+            gates: {{fail_on: low}}
+            """)})
+        result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result.assert_outcomes(failed=1)
+    found = rules_by_operation(json.loads((pytester.path / "report.json").read_text()))
+    assert "fuzz/database-error" in found["POST /notes/search"]
+
+
+def test_failures_map_to_rules_and_unknown_ones_to_check_failed():
+    from schemathesis.core.failures import AcceptedNegativeData, CustomFailure
+
+    from pytest_secure.fuzzer import problem_of
+    from pytest_secure.oracles import security_failure_class
+
+    ours = security_failure_class()(operation="GET /x", title="reflected", message="m", rule_id="fuzz/reflected-xss",
+                                    evidence="<p><psec-xss></p>")
+    assert problem_of(ours)[0] == "fuzz/reflected-xss"
+    wrapped = CustomFailure(operation="GET /x", title="Custom check failed: `secure_x`", message="m", exception=ours)
+    assert problem_of(wrapped)[0] == "fuzz/reflected-xss"
+    negative = AcceptedNegativeData(operation="GET /x", message="accepted", status_code=200,
+                                    expected_statuses=["400"])
+    assert problem_of(negative)[0] == "fuzz/invalid-input-accepted"
+    other = CustomFailure(operation="GET /x", title="Custom check failed: `mine`", message="boom",
+                          exception=AssertionError("boom"))
+    assert problem_of(other) == ("fuzz/check-failed", "Custom check failed: `mine`", "Custom check failed: `mine`: boom")
