@@ -290,3 +290,52 @@ def test_failures_map_to_rules_and_unknown_ones_to_check_failed():
     other = CustomFailure(operation="GET /x", title="Custom check failed: `mine`", message="boom",
                           exception=AssertionError("boom"))
     assert problem_of(other) == ("fuzz/check-failed", "Custom check failed: `mine`", "Custom check failed: `mine`: boom")
+
+
+def test_seed_is_zero_in_ci_and_random_elsewhere(write_baseline, monkeypatch):
+    from pytest_secure.baseline import load_baseline
+    from pytest_secure.checks.fuzz import FuzzConfig
+
+    path = write_baseline("version: 1\ntarget: {base_url: 'http://127.0.0.1:9', openapi: /openapi.json}\nfuzz: {}\n")
+    monkeypatch.setenv("CI", "true")
+    assert {FuzzConfig.from_baseline(load_baseline(path)).seed for _ in range(3)} == {0}
+    monkeypatch.delenv("CI")
+    assert len({FuzzConfig.from_baseline(load_baseline(path)).seed for _ in range(3)}) == 3
+
+
+def _header_echo(conn):
+    """A raw HTTP server that writes the `v` query parameter into a response header, unchecked
+    (frameworks refuse line breaks in headers; hand-written servers and proxies may not)."""
+    import urllib.parse
+
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        request += chunk
+    target = request.split(b" ", 2)[1].decode("latin-1")
+    value = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query).get("v", [""])[0]
+    body = b'{"ok": true}'
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Echo: {value}\r\n" \
+           f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    conn.sendall(head.encode("latin-1", "replace") + body)
+
+
+def test_header_injection_through_a_raw_server(pytester):
+    from servers import serve_raw
+
+    spec = {"openapi": "3.0.3", "info": {"title": "echo", "version": "1"}, "paths": {"/echo": {"get": {
+        "parameters": [{"name": "v", "in": "query", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "OK"}}}}}}
+    (pytester.path / "openapi.json").write_text(json.dumps(spec))
+    with serve_raw(_header_echo) as url:
+        pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(f"""
+            version: 1
+            target: {{base_url: "{url}", openapi: openapi.json}}
+            fuzz: {{max_examples: 10, seed: 0, payloads: [crlf], oracles: [header-injection]}}
+            """)})
+        result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result.assert_outcomes(failed=1)
+    (finding,) = json.loads((pytester.path / "report.json").read_text())["findings"]
+    assert finding["rule_id"] == "fuzz/header-injection" and "x-psec-injected" in finding["evidence"].lower()
