@@ -20,6 +20,15 @@ BASELINE = """
     """
 
 
+@pytest.fixture
+def isolated(monkeypatch):
+    """For runs whose exact findings matter: a fresh process (an in-process run can meet
+    schemathesis modules that earlier tests' in-process runs imported twice), which imports
+    fuzz.apps from tests/."""
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    return True
+
+
 def run_fuzz(pytester, factory, *args, examples=40, more="", subprocess=False):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE.format(
         factory=factory, examples=examples, more=more))})
@@ -66,8 +75,8 @@ def test_every_planted_defect_is_found(pytester):
     assert "Traceback" not in out
 
 
-def test_the_fixed_app_has_no_finding(pytester):
-    result, report = run_fuzz(pytester, "fixed_shop")
+def test_the_fixed_app_has_no_finding(pytester, isolated):
+    result, report = run_fuzz(pytester, "fixed_shop", subprocess=isolated)
     result.assert_outcomes(passed=5)
     assert report["findings"] == []
     assert not (pytester.path / ".secure" / "regressions.yaml").exists()
@@ -117,13 +126,13 @@ def test_a_stored_regression_replays_and_fails_before_anything_is_generated(pyte
     assert "stored regression 1 (2026-01-02) fails again" in finding["message"]
 
 
-def test_a_passing_regression_stays_and_generation_follows(pytester):
+def test_a_passing_regression_stays_and_generation_follows(pytester, isolated):
     store = pytester.path / ".secure" / "regressions.yaml"
     store.parent.mkdir()
     entry = {"operation": "GET /users/search", "rules": ["fuzz/database-error"], "found": "2026-01-02",
              "case": {"query": {"name": "x' OR 'stored-regression"}}}
     store.write_text(yaml.safe_dump({"version": 1, "regressions": [entry]}))
-    result, report = run_fuzz(pytester, "fixed_shop", "-k", "search")
+    result, report = run_fuzz(pytester, "fixed_shop", "-k", "search", subprocess=isolated)
     result.assert_outcomes(passed=1)
     stored = yaml.safe_load(store.read_text())
     assert stored["regressions"] == [entry]
@@ -165,13 +174,13 @@ def test_no_openapi_document_is_a_clear_error(pytester):
     result.stdout.fnmatch_lines(["*fuzzing needs an OpenAPI document: set target.openapi or fuzz.openapi*"])
 
 
-def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_error(pytester):
+def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_error(pytester, isolated):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
         version: 1
         target: {app: "fuzz.apps:fixed_shop()", openapi: /openapi.json}
         fuzz: {max_examples: 5, seed: 0, operations: [GET /echo, DELETE /nothing]}
         """)})
-    result = pytester.runpytest("--secure", "-v")
+    result = pytester.runpytest_subprocess("--secure", "-v")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*the OpenAPI document has no operation DELETE /nothing*"])
 
@@ -219,16 +228,15 @@ def test_asgi_app_fuzzed_as_a_logged_in_identity(pytester):
     assert "identity: alice" in stored and "Bearer" not in stored and "Authorization" not in stored
 
 
-def test_fixed_asgi_app_has_no_finding(pytester):
+def test_fixed_asgi_app_has_no_finding(pytester, isolated):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(NOTES_BASELINE.format(factory="fixed_api"))})
-    result = pytester.runpytest("--secure", "--secure-json", "report.json")
+    result = pytester.runpytest_subprocess("--secure", "--secure-json", "report.json")
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "report.json").read_text())["findings"] == []
 
 
-def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))  # workers import fuzz.apps
-    _, single = run_fuzz(pytester, "vulnerable_shop", "-p", "no:cacheprovider")
+def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, isolated):
+    _, single = run_fuzz(pytester, "vulnerable_shop", "-p", "no:cacheprovider", subprocess=isolated)
     store = pytester.path / ".secure" / "regressions.yaml"
     alone = yaml.safe_load(store.read_text())["regressions"]
     store.unlink()
@@ -245,8 +253,8 @@ def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, monk
                           "GET /parse": "fuzz/stack-trace", "POST /login": "fuzz/sensitive-echo"}),
     ("fixed_tools", {}),
 ])
-def test_traversal_command_trace_and_echo_defects(pytester, factory, expected):
-    result, report = run_fuzz(pytester, factory, examples=20)
+def test_traversal_command_trace_and_echo_defects(pytester, isolated, factory, expected):
+    result, report = run_fuzz(pytester, factory, examples=20, subprocess=isolated)
     found = rules_by_operation(report)
     assert {op: rule for op, rules in found.items() for rule in rules if rule in expected.values()} == expected
     if not expected:
