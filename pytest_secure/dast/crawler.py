@@ -107,7 +107,8 @@ class Crawler:
             if len(result.responses) + len(result.errors) >= self.s.max_pages:
                 result.notes.append(f"stopped at crawl.max_pages={self.s.max_pages}; {len(queue)} URL(s) not visited")
                 break
-            if time.monotonic() > deadline:
+            visited = len(result.responses) + len(result.errors)
+            if visited and time.monotonic() > deadline:  # the first page is always fetched
                 result.incomplete.append(
                     f"the crawl did not finish within {self.s.max_seconds:g}s (dast.crawl.max_seconds); "
                     f"{len(queue)} URL(s) were not visited")
