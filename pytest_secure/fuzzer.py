@@ -345,6 +345,7 @@ class OperationFuzzer:
         self.identity = identity
         self.operation = self._find_operation()
         self.checks = self._checks()
+        self.directed_count = 0  # directed requests sent; they count against max_examples
 
     def _find_operation(self) -> Any:
         try:
@@ -382,7 +383,8 @@ class OperationFuzzer:
         finals = list(directed.values())
         finals += self._generate(send, budget, known={rule for rules in directed for rule in rules})
         for observed in finals:
-            findings += self._findings(observed, f"found by fuzzing (seed {self.settings.seed})")
+            how = "found by a directed payload" if observed in directed.values() else "found by fuzzing"
+            findings += self._findings(observed, f"{how} (seed {self.settings.seed})")
         new = [Regression(self.label, obs.case, obs.rules, self.identity) for obs in finals]
         return FuzzResult(findings, new, replayed=len(regressions), generated=True)
 
@@ -391,7 +393,6 @@ class OperationFuzzer:
         """Send the first payloads of every family once into every text parameter of the
         simplest valid request, so that each family reaches each parameter whatever the seed
         (random generation then explores around them). These cases count against the budget."""
-        self.directed_count = 0
         cases = self._directed_cases()
         found: dict[tuple[str, ...], _Observed] = {}
         for case in cases:
