@@ -11,10 +11,17 @@ import importlib
 from typing import Any
 
 __all__ = [
-    "Baseline", "BaselineError", "Check", "Finding", "Identity", "InProcessTarget", "LiveTarget",
-    "Redactor", "Response", "Rule", "ScopeError", "SecureError", "SecureSession", "SetupError", "Severity",
-    "Target", "TargetError", "Verdict", "judge", "load_baseline", "register_rule",
+    # the baseline, the session and what checks produce
+    "Baseline", "Check", "Finding", "Identity", "InProcessTarget", "LiveTarget", "Redactor", "Response", "Rule",
+    "SecureSession", "Severity", "Target", "Verdict", "judge", "load_baseline", "register_rule",
+    # errors
+    "BaselineError", "ScopeError", "SecureError", "SetupError", "TargetError",
+    # assertions and helpers for hand-written tests
+    "AuthzMatrix", "assert_revoked_within", "assert_safe", "assert_secure_cookies", "assert_secure_headers",
+    "fuzz_payloads",
 ]
+# Submodules for hand-written tests, imported on use: pytest_secure.strategies (payload
+# strategies), pytest_secure.oracles (security oracles and schemathesis checks).
 
 _WHERE = {
     "Baseline": "baseline", "load_baseline": "baseline",
@@ -27,6 +34,10 @@ _WHERE = {
     "Redactor": "redaction",
     "SecureSession": "session",
     "Verdict": "gate", "judge": "gate",
+    "AuthzMatrix": "authz", "assert_revoked_within": "authz",
+    "assert_safe": "oracles",
+    "assert_secure_cookies": "assertions", "assert_secure_headers": "assertions",
+    "fuzz_payloads": "fuzzing",
 }
 
 

@@ -11,7 +11,7 @@ import enum
 import hashlib
 import json
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -69,6 +69,13 @@ def register_rule(
         raise ValueError(f"rule {id!r} registered twice with different definitions")
     _RULES[id] = rule
     return rule
+
+
+def register_rules(table: Iterable[tuple[str, str, str, int | None, str]],
+                   describe: Callable[[str], str] = lambda title: title + ".") -> tuple[str, ...]:
+    """Register ``(id, title, severity, cwe, fix)`` rows; ``describe(title)`` gives each description.
+    Returns the ids, in order, for a check's ``rules``."""
+    return tuple(register_rule(i, title, sev, cwe, fix, describe(title)).id for i, title, sev, cwe, fix in table)
 
 
 def get_rule(rule_id: str) -> Rule:

@@ -496,7 +496,7 @@ class OperationFuzzer:
         phases = [p for p in base.phases if p not in (hypothesis.Phase.explain, hypothesis.Phase.reuse)]
         if not self.settings.shrink:
             phases = [p for p in phases if p != hypothesis.Phase.shrink]
-        chosen = dict(max_examples=budget, deadline=None, database=None, derandomize=False,
+        chosen: dict[str, Any] = dict(max_examples=budget, deadline=None, database=None, derandomize=False,
                       suppress_health_check=list(hypothesis.HealthCheck), phases=phases,
                       verbosity=hypothesis.Verbosity.quiet, report_multiple_bugs=True, print_blob=False)
         settings = hypothesis.settings(base, **chosen)

@@ -29,7 +29,9 @@ _HEADER_LINE = re.compile(
 _QUOTED_HEADER = re.compile(
     r"(?i)(['\"](?:" + "|".join(re.escape(h) for h in _SENSITIVE_HEADERS) + r")['\"]?\s*[:,]\s*['\"]?)([^'\"\r\n]+)"
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{6,})")
+# "Bearer x"/"Basic x" anywhere (plain prose such as "token signed" is left alone; a "Token x"
+# credential is caught by the header patterns above)
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{6,})")
 _TOKEN_FIELD = re.compile(
     r"(?i)([\"']?(?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd|secret|session(?:id)?)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]{3,})"
 )

@@ -77,7 +77,8 @@ class Waiver:
 
     @property
     def label(self) -> str:
-        return f"{self.rule}" + (f" at {self.where}" if self.where else "") + (f" ({self.ticket})" if self.ticket else "")
+        where = f" at {self.where}" if self.where else ""
+        return f"{self.rule}{where}" + (f" ({self.ticket})" if self.ticket else "")
 
     def describe(self) -> str:
         ticket = f", ticket {self.ticket}" if self.ticket else ""

@@ -13,7 +13,7 @@ import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding
 
@@ -36,6 +36,12 @@ class Check:
     @property
     def item_name(self) -> str:
         return f"{self.area}[{self.name}]"
+
+
+def page_paths(baseline: Baseline, section: dict[str, Any]) -> list[str]:
+    """The requests a response-reading area looks at: its own ``paths``, else the headers
+    area's, else ``/``."""
+    return list(section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"])
 
 
 def area_modules() -> list[ModuleType]:

@@ -17,6 +17,7 @@ errors, never passes.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections import Counter
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError
-from ..findings import Finding, register_rule
+from ..findings import Finding, register_rules
 from . import Check
 
 if TYPE_CHECKING:
@@ -56,8 +57,7 @@ _RULES = (
     ("abuse/mass-assignment", "Privileged field set through mass assignment", "high", 915,
      "Bind request bodies to an allow-list of writable fields (a schema per operation); never to the model."),
 )
-for _id, _title, _severity, _cwe, _fix in _RULES:
-    register_rule(_id, _title, _severity, _cwe, _fix, f"Abuse-control probe: {_title[0].lower()}{_title[1:]}.")
+register_rules(_RULES, lambda title: f"Abuse-control probe: {title[0].lower()}{title[1:]}.")
 
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 _SIZES = {"B": 1, "KB": 1000, "MB": 1000**2, "KiB": 1024, "MiB": 1024**2}
@@ -120,7 +120,7 @@ def collect(baseline: Baseline) -> list[Check]:
         if names[name] > 1:
             name += f"#{names[name]}"
         path = _split(spec["request"])[1]
-        checks.append(Check(AREA, name, rules, lambda session, s=spec: probe(session, s), path=path))
+        checks.append(Check(AREA, name, rules, functools.partial(probe, spec=spec), path=path))
 
     # Least disruptive first: lockout and rate-limit probes leave the target limited for a while.
     for spec in section.get("enumeration") or []:

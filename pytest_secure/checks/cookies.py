@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError, TargetError
-from ..findings import Finding, Severity, register_rule
+from ..findings import Finding, Severity, register_rules
 from ..parsers.set_cookie import SetCookie, parse_duration, parse_set_cookie
-from . import Check
+from . import Check, page_paths
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -58,9 +58,7 @@ _RULES = [
     ("cookies/invalid", "Set-Cookie header is malformed", "low", 693,
      "Send Set-Cookie as name=value; attributes."),
 ]
-for _id, _title, _sev, _cwe, _fix in _RULES:
-    register_rule(_id, _title, _sev, _cwe, _fix, _title + ".")
-RULE_IDS = tuple(r[0] for r in _RULES)
+RULE_IDS = register_rules(_RULES)
 
 
 @dataclass(frozen=True)
@@ -203,7 +201,7 @@ def collect(baseline: Baseline) -> list[Check]:
     section = baseline.section(AREA) or {}
     policy = CookiePolicy.from_section(section)
     identity = section.get("identity", "anonymous")
-    paths = section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"]
+    paths = page_paths(baseline, section)
     checks = []
     for spec in paths:
         method, path = split_request(spec)

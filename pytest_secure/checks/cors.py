@@ -13,8 +13,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError, TargetError
-from ..findings import Finding, Severity, register_rule
-from . import Check
+from ..findings import Finding, Severity, register_rules
+from . import Check, page_paths
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -40,9 +40,7 @@ _RULES = [
     ("cors/preflight-permissive", "Preflight allows an unrelated origin to send unsafe methods", "medium", 942,
      "Answer preflights only for allow-listed origins, with the methods and headers they need."),
 ]
-for _id, _title, _sev, _cwe, _fix in _RULES:
-    register_rule(_id, _title, _sev, _cwe, _fix, _title + ".")
-RULE_IDS = tuple(r[0] for r in _RULES)
+RULE_IDS = register_rules(_RULES)
 
 
 def _allow(response: Response) -> tuple[str | None, bool]:
@@ -129,7 +127,7 @@ def collect(baseline: Baseline) -> list[Check]:
     from .headers import split_request
 
     section: dict[str, Any] = baseline.section(AREA) or {}
-    paths = section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"]
+    paths = page_paths(baseline, section)
     identity = section.get("identity", "anonymous")
     allowed = tuple(section.get("allowed_origins") or ())
     preflight = section.get("preflight", True)

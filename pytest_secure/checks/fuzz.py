@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError, TargetError
-from ..findings import Finding, register_rule
+from ..findings import Finding, register_rules
 from . import Check
 
 if TYPE_CHECKING:
@@ -57,9 +57,8 @@ _RULES = (
     ("fuzz/check-failed", "A schemathesis check failed", "medium", None,
      "See the message: a check added to the fuzz run found the response wrong."),
 )
-for _id, _title, _severity, _cwe, _fix in _RULES:
-    register_rule(_id, _title, _severity, _cwe, _fix,
-                  f"Found by fuzzing an OpenAPI operation with attack payloads: {_title[0].lower()}{_title[1:]}.")
+register_rules(_RULES, lambda title: f"Found by fuzzing an OpenAPI operation with attack payloads: "
+                                     f"{title[0].lower()}{title[1:]}.")
 RULE_IDS = tuple(r[0] for r in _RULES)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -33,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError
-from ..findings import Finding, register_rule
+from ..findings import Finding, register_rules
 from . import Check
 
 if TYPE_CHECKING:
@@ -59,8 +60,7 @@ _RULES = (
     ("jwt/key-injection", "JWT verified with a key it supplies itself (jwk/jku)", "critical", 347,
      "Ignore jwk/jku/x5u headers, or accept only keys from a pinned, allow-listed JWKS URL."),
 )
-for _id, _title, _severity, _cwe, _fix in _RULES:
-    register_rule(_id, _title, _severity, _cwe, _fix, f"JWT forgery probe: {_title[0].lower()}{_title[1:]}.")
+register_rules(_RULES, lambda title: f"JWT forgery probe: {title[0].lower()}{title[1:]}.")
 
 ATTACK_RULES = {
     "alg-none": ("jwt/alg-none-accepted",),
@@ -173,8 +173,8 @@ def collect(baseline: Baseline) -> list[Check]:
     checks = []
     for identity in names:
         for attack in attacks:
-            checks.append(Check(AREA, f"{attack}::{identity}", ATTACK_RULES[attack],
-                                lambda session, a=attack, i=identity: run_attack(session, a, i), path=path))
+            run = functools.partial(run_attack, attack=attack, identity=identity)
+            checks.append(Check(AREA, f"{attack}::{identity}", ATTACK_RULES[attack], run, path=path))
     return checks
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, register_rule
-from . import Check
+from . import Check, page_paths
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -184,7 +184,7 @@ def collect(baseline: Baseline) -> list[Check]:
     section = baseline.section(AREA) or {}
     policy = LeakPolicy.from_section(section)
     identity = section.get("identity", "anonymous")
-    paths = section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"]
+    paths = page_paths(baseline, section)
     checks = []
     for spec in paths:
         method, path = split_request(spec)

@@ -50,3 +50,10 @@ def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
     glue = {m.rsplit(".", i)[0] for m in plugin.pytest_plugins for i in range(m.count("."))}
     expected = sorted({"pytest_secure", "pytest_secure.hookspecs", "pytest_secure.plugin", "pytest_secure.state", *glue})
     assert f"SECURE {expected}" in proc.stdout, proc.stdout
+
+
+def test_public_api_resolves():
+    import pytest_secure
+
+    missing = [name for name in pytest_secure.__all__ if getattr(pytest_secure, name, None) is None]
+    assert not missing

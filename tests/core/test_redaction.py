@@ -116,3 +116,9 @@ def test_names_are_masked_only_where_a_known_secret_stands():
     assert r.mask_known("authz[POST /password::bob]") == "authz[POST /password::bob]"
     assert r.mask_known("headers[GET /?k=s3cret-value::CSP]") == f"headers[GET /?k={MASK}::CSP]"
     assert r.clean("password: hunter22") == f"password: {MASK}"  # messages still mask by position
+
+
+def test_prose_is_not_mistaken_for_credentials():
+    r = Redactor()
+    assert r.clean("the token signed with a weak key") == "the token signed with a weak key"
+    assert r.clean("Authorization: Token abcdef123456") == f"Authorization: {MASK}"
