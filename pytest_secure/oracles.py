@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .strategies import COMMAND_MARKER, EVAL_FACTORS, EVAL_MARKER, INJECTED_COOKIE, INJECTED_HEADER
+from .target import HeaderLookup
 
 __all__ = [
     "DEFAULT_ORACLES", "Exchange", "Oracle", "Problem", "assert_safe", "exchange_from", "invalid_input_rejected",
@@ -40,7 +41,7 @@ EVIDENCE_CHARS = 200
 
 
 @dataclass
-class Exchange:
+class Exchange(HeaderLookup):
     """One request and its response, as the oracles see them."""
 
     status: int
@@ -52,14 +53,6 @@ class Exchange:
     inputs: tuple[str, ...] = ()  # every attacker-controlled text value that was sent
     sensitive_inputs: tuple[str, ...] = ()  # inputs that are secrets or personal data
     invalid_input: bool = False  # the request was deliberately invalid
-
-    def header(self, name: str) -> str | None:
-        name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
-
-    def header_all(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
 
     @property
     def content_type(self) -> str:

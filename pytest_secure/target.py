@@ -34,8 +34,23 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 
 
+class HeaderLookup:
+    """Case-insensitive access to a multi-valued ``headers`` list of (name, value) pairs."""
+
+    headers: list[tuple[str, str]]
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def header_all(self, name: str) -> list[str]:
+        name = name.lower()
+        return [v for k, v in self.headers if k.lower() == name]
+
+
 @dataclass
-class Response:
+class Response(HeaderLookup):
     """A response as checks see it: multi-valued headers, a capped body, the redirect chain."""
 
     method: str
@@ -48,15 +63,6 @@ class Response:
     truncated: bool = False
     history: list[Response] = field(default_factory=list)
     refused_redirect: str | None = None  # Location that was outside the scope, not followed
-
-    def header(self, name: str) -> str | None:
-        """The first value of header ``name`` (case-insensitive), or None."""
-        name = name.lower()
-        return next((v for k, v in self.headers if k.lower() == name), None)
-
-    def header_all(self, name: str) -> list[str]:
-        name = name.lower()
-        return [v for k, v in self.headers if k.lower() == name]
 
     @property
     def text(self) -> str:
