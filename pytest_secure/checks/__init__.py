@@ -38,10 +38,17 @@ class Check:
         return f"{self.area}[{self.name}]"
 
 
-def page_paths(baseline: Baseline, section: dict[str, Any]) -> list[str]:
-    """The requests a response-reading area looks at: its own ``paths``, else the headers
-    area's, else ``/``."""
-    return list(section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"])
+def split_request(spec: str) -> tuple[str, str]:
+    """``"GET /login"`` or ``"/login"`` -> (method, path)."""
+    method, sep, path = spec.partition(" ")
+    return (method.upper(), path) if sep else ("GET", spec)
+
+
+def page_requests(baseline: Baseline, section: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (method, path) requests a response-reading area looks at: its own ``paths``, else
+    the headers area's, else ``GET /``."""
+    specs = section.get("paths") or (baseline.section("headers") or {}).get("paths") or ["/"]
+    return [split_request(spec) for spec in specs]
 
 
 def area_modules() -> list[ModuleType]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SetupError, TargetError
 from ..findings import Finding, Severity, register_rules
 from ..parsers.set_cookie import SetCookie, parse_duration, parse_set_cookie
-from . import Check, page_paths
+from . import Check, page_requests
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -196,15 +196,11 @@ def policy_of(baseline: Baseline) -> CookiePolicy:
 
 
 def collect(baseline: Baseline) -> list[Check]:
-    from .headers import split_request
-
     section = baseline.section(AREA) or {}
     policy = CookiePolicy.from_section(section)
     identity = section.get("identity", "anonymous")
-    paths = page_paths(baseline, section)
     checks = []
-    for spec in paths:
-        method, path = split_request(spec)
+    for method, path in page_requests(baseline, section):
         checks.append(Check(area=AREA, name=f"{method} {path}", rules=RULE_IDS,
                             run=_path_runner(policy, method, path, identity), path=path))
     if section.get("logins", True):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SetupError, TargetError
 from ..findings import Finding, Severity, register_rules
-from . import Check, page_paths
+from . import Check, page_requests
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -124,15 +124,12 @@ def _evidence(sent: str, response: Response) -> str:
 
 
 def collect(baseline: Baseline) -> list[Check]:
-    from .headers import split_request
-
     section: dict[str, Any] = baseline.section(AREA) or {}
-    paths = page_paths(baseline, section)
     identity = section.get("identity", "anonymous")
     allowed = tuple(section.get("allowed_origins") or ())
     preflight = section.get("preflight", True)
     return [Check(area=AREA, name=f"{m} {p}", rules=RULE_IDS, run=_runner(m, p, identity, allowed, preflight), path=p)
-            for m, p in (split_request(spec) for spec in paths)]
+            for m, p in page_requests(baseline, section)]
 
 
 def _runner(method: str, path: str, identity: str, allowed: tuple[str, ...], preflight: bool

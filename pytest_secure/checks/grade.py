@@ -24,7 +24,7 @@ register_rule("grade/below-minimum", "Observatory-style grade below the minimum"
 
 
 def collect(baseline: Baseline) -> list[Check]:
-    from .headers import split_request
+    from . import split_request
 
     section = baseline.section(AREA) or {}
     if not section.get("min"):

@@ -40,7 +40,7 @@ from ..parsers import (
 )
 from ..parsers.hsts import SIX_MONTHS
 from ..parsers.referrer import PRIVATE
-from . import Check
+from . import Check, split_request
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -582,12 +582,6 @@ def is_authenticated(response: Response) -> bool:
 
 def policy_of(baseline: Baseline) -> HeaderPolicy:
     return HeaderPolicy.from_section(baseline.section(AREA))
-
-
-def split_request(spec: str) -> tuple[str, str]:
-    """``"GET /login"`` or ``"/login"`` -> (method, path)."""
-    method, sep, path = spec.partition(" ")
-    return (method.upper(), path) if sep else ("GET", spec)
 
 
 def collect(baseline: Baseline) -> list[Check]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, register_rule
-from . import Check, page_paths
+from . import Check, page_requests, split_request
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -162,8 +162,6 @@ def policy_of(baseline: Baseline) -> LeakPolicy:
 
 def probes(section: dict[str, Any], first_path: str) -> list[Probe]:
     """The error-provoking requests: the defaults around ``first_path`` plus the baseline's own."""
-    from .headers import split_request
-
     found = [
         Probe("unknown-path", "GET", UNKNOWN_PATH),
         Probe("wrong-method", WRONG_METHOD, first_path),
@@ -179,19 +177,16 @@ def probes(section: dict[str, Any], first_path: str) -> list[Probe]:
 
 
 def collect(baseline: Baseline) -> list[Check]:
-    from .headers import split_request
-
     section = baseline.section(AREA) or {}
     policy = LeakPolicy.from_section(section)
     identity = section.get("identity", "anonymous")
-    paths = page_paths(baseline, section)
+    pages = page_requests(baseline, section)
     checks = []
-    for spec in paths:
-        method, path = split_request(spec)
+    for method, path in pages:
         checks.append(Check(area=AREA, name=f"{method} {path}", rules=RULE_IDS,
                             run=_page_runner(policy, method, path, identity), path=path))
     if section.get("error_pages", True):
-        first = split_request(paths[0])[1]
+        first = pages[0][1]
         for probe in probes(section, first):
             checks.append(Check(area=AREA, name=f"probe:{probe.name} {probe.method} {probe.path}", rules=RULE_IDS,
                                 run=_probe_runner(policy, probe, identity), path=probe.path))
