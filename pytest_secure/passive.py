@@ -189,22 +189,9 @@ def _resolve(module: str, owner: str) -> Any:
 
 def _record(item: pytest.Item, verdict: Any, redactor: Any) -> dict[str, Any]:
     """The same record shape as baseline items carry, so SARIF/JSON/summary include passive findings."""
-    from .report.records import _clean_tree, _rule_info, _waiver
+    from .report.records import verdict_findings
 
-    clean = redactor.clean
-    findings = []
-    groups = (("failing", [(f, None) for f in verdict.failing]), ("warning", [(f, None) for f in verdict.warnings]),
-              ("waived", verdict.waived), ("expired", verdict.expired))
-    for status, pairs in groups:
-        for finding, waiver in pairs:
-            data = _clean_tree(finding.to_dict(), clean)
-            if data["request"]:
-                sent = finding.request.headers
-                data["request"]["headers"] = {k: redactor.header_value(k, v) for k, v in sent.items()}
-                data["request"]["curl"] = clean(finding.request.curl(redactor.header_value))
-            data.update(status=status, area=finding.rule_id.split("/", 1)[0], rule=_rule_info(finding),
-                        waiver=_clean_tree(_waiver(waiver), clean) if waiver else None)
-            findings.append(data)
+    findings = verdict_findings(verdict, redactor)
     return {"nodeid": item.nodeid, "area": "passive", "check": f"passive[{item.nodeid}]", "findings": findings,
             "stale_waivers": [], "error": None, "outcome": verdict.outcome,
             "used_waivers": [w.place for w in verdict.used_waivers]}

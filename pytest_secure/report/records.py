@@ -10,45 +10,61 @@ from typing import Any
 
 import pytest
 
+from ..findings import Finding
 from ..gate import Verdict
+from ..redaction import Redactor
 from ..state import STATE
 
 
 def attach_record(item: Any, when: str, report: pytest.TestReport) -> None:
-    state = item.config.stash[STATE]
-    clean = state.redactor.clean
+    redactor = item.config.stash[STATE].redactor
     check = item.check
-    record: dict[str, Any] = {"nodeid": item.nodeid, "area": check.area, "check": check.name,
-                              "findings": [], "stale_waivers": [], "error": None}
-    if when == "setup":
-        if not report.failed:
+    record: dict[str, Any] = {"nodeid": item.nodeid, "area": check.area,
+                              "check": redactor.mask_known(check.name),  # a name, not a credential
+                              "findings": [], "stale_waivers": [], "used_waivers": [], "error": None}
+    verdict: Verdict | None = item.verdict
+    if when == "setup" or verdict is None:  # a setup error, or the gate itself did not run
+        if when == "setup" and not report.failed:
             return
-        record["outcome"] = "error"
-        record["error"] = clean(str(report.longrepr))
+        record.update(outcome="error", error=redactor.clean(str(report.longrepr)))
     else:
-        verdict: Verdict | None = item.verdict
-        if verdict is None:  # the gate itself did not run: an internal error
-            record["outcome"] = "error"
-            record["error"] = clean(str(report.longrepr))
-        else:
-            record["outcome"] = verdict.outcome
-            groups = (("failing", [(f, None) for f in verdict.failing]),
-                      ("warning", [(f, None) for f in verdict.warnings]),
-                      ("waived", verdict.waived), ("expired", verdict.expired))
-            for status, pairs in groups:
-                for finding, waiver in pairs:
-                    data = _clean_tree(finding.to_dict(), clean)
-                    if finding.request is not None:
-                        mask = state.redactor.header_value
-                        data["request"]["headers"] = {k: mask(k, v) for k, v in finding.request.headers.items()}
-                        data["request"]["curl"] = clean(finding.request.curl(mask))
-                    data.update(status=status, area=check.area, rule=_rule_info(finding),
-                                waiver=_clean_tree(_waiver(waiver), clean) if waiver else None)
-                    record["findings"].append(data)
-            record["stale_waivers"] = [_clean_tree(_waiver(w), clean) for w in verdict.stale]
-            record["used_waivers"] = [w.place for w in verdict.used_waivers]
-    names = {"nodeid": item.nodeid, "check": state.redactor.mask_known(check.name)}  # names, not credentials
-    report.secure_record = {**_clean_tree(record, clean), **names}  # type: ignore[attr-defined]
+        record.update(outcome=verdict.outcome, findings=verdict_findings(verdict, redactor, check.area),
+                      stale_waivers=[_waiver(w, redactor) for w in verdict.stale],
+                      used_waivers=[w.place for w in verdict.used_waivers])
+    report.secure_record = record  # type: ignore[attr-defined]
+
+
+def verdict_findings(verdict: Verdict, redactor: Redactor, area: str | None = None) -> list[dict[str, Any]]:
+    """Every finding of a verdict as a record entry with its status (failing, warning, waived,
+    expired) and area (``None``: the area of its rule)."""
+    groups = (("failing", [(f, None) for f in verdict.failing]),
+              ("warning", [(f, None) for f in verdict.warnings]),
+              ("waived", verdict.waived), ("expired", verdict.expired))
+    entries = []
+    for status, pairs in groups:
+        for finding, waiver in pairs:
+            data = _finding_record(finding, redactor)
+            data.update(status=status, area=area or finding.rule.area,
+                        waiver=_waiver(waiver, redactor) if waiver else None)
+            entries.append(data)
+    return entries
+
+
+def _finding_record(finding: Finding, redactor: Redactor) -> dict[str, Any]:
+    """The finding as JSON-safe data: what came from the target redacted, the rule as registered."""
+    clean = redactor.clean
+    data = finding.to_dict()
+    del data["request"]
+    data = {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}
+    request = finding.request
+    data["request"] = None if request is None else {
+        "method": request.method, "url": clean(request.url),
+        "headers": {k: redactor.header_value(k, v) for k, v in request.headers.items()},
+        "body": clean(request.body) if request.body else None,
+        "curl": clean(request.curl(redactor.header_value)),
+    }
+    data["rule"] = _rule_info(finding)
+    return data
 
 
 def _rule_info(finding: Any) -> dict[str, Any]:
@@ -57,16 +73,6 @@ def _rule_info(finding: Any) -> dict[str, Any]:
             "default_severity": rule.severity.label}
 
 
-def _waiver(w: Any) -> dict[str, Any]:
-    return {"rule": w.rule, "where": w.where, "reason": w.reason, "owner": w.owner, "ticket": w.ticket,
-            "expires": w.expires.isoformat(), "place": w.place}
-
-
-def _clean_tree(value: Any, clean: Any) -> Any:
-    if isinstance(value, str):
-        return clean(value)
-    if isinstance(value, dict):
-        return {k: _clean_tree(v, clean) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean_tree(v, clean) for v in value]
-    return value
+def _waiver(w: Any, redactor: Redactor) -> dict[str, Any]:
+    return {"rule": w.rule, "where": w.where, "reason": redactor.clean(w.reason), "owner": w.owner,
+            "ticket": w.ticket, "expires": w.expires.isoformat(), "place": w.place}
