@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .baseline.model import Gates, Waiver
 from .findings import Finding
@@ -37,12 +38,13 @@ class Verdict:
         return [w for _, w in (*self.waived, *self.expired)]
 
 
-def judge(findings: Iterable[Finding], *, rules: Sequence[str], path: str | None, gates: Gates,
-          waivers: Sequence[Waiver], today: datetime.date | None = None) -> Verdict:
+def judge(findings: Iterable[Finding], *, gates: Gates, waivers: Sequence[Waiver],
+          sole_waivers: Sequence[Waiver] = (), today: datetime.date | None = None) -> Verdict:
     """Decide the outcome of one check from its findings, the gate and the waivers.
 
-    ``rules`` and ``path`` say what the check could report and where; a waiver that covers
-    them but matched no finding is stale and fails the check (strict waivers cannot rot).
+    ``sole_waivers`` are the waivers that cover this check and no other: one of them that
+    matched no finding is stale and fails the check (strict waivers cannot rot). A waiver that
+    covers several checks is judged over the whole run instead (see :func:`unneeded_waivers`).
     Each finding's severity is resolved through the baseline's overrides in place.
     """
     today = today or datetime.date.today()
@@ -58,11 +60,26 @@ def judge(findings: Iterable[Finding], *, rules: Sequence[str], path: str | None
             verdict.failing.append(finding)
         else:
             verdict.warnings.append(finding)
-    verdict.stale = [
-        w for w in waivers if id(w) not in matched and any(w.covers(rule, path) for rule in rules)
-    ]
+    verdict.stale = [w for w in sole_waivers if id(w) not in matched]
     if verdict.failing or verdict.expired or verdict.stale:
         verdict.outcome = FAILED
     elif verdict.waived:
         verdict.outcome = XFAILED
     return verdict
+
+
+def waiver_coverage(waivers: Sequence[Waiver], checks: Iterable[Any]) -> dict[str, list[str]]:
+    """For each waiver (by its place in the baseline), the item names of the checks it covers:
+    those that could report one of its rules where it applies."""
+    checks = list(checks)
+    return {w.place: [c.item_name for c in checks if any(w.covers(rule, c.path) for rule in c.rules)]
+            for w in waivers}
+
+
+def unneeded_waivers(waivers: Sequence[Waiver], coverage: dict[str, list[str]], judged: set[str],
+                     used: set[str]) -> list[Waiver]:
+    """Waivers covering several checks that matched nothing although every check they cover
+    was judged in this run (a run of a subset, ``-k`` or ``--lf``, proves nothing)."""
+    return [w for w in waivers
+            if len(coverage.get(w.place, ())) > 1 and w.place not in used
+            and all(name in judged for name in coverage[w.place])]

@@ -9,7 +9,7 @@ import pytest
 from .checks import Check
 from .errors import SecureError, SetupError
 from .findings import Finding
-from .gate import FAILED, XFAILED, Verdict, judge
+from .gate import FAILED, XFAILED, Verdict
 from .redaction import Redactor
 from .state import STATE
 
@@ -47,11 +47,9 @@ class SecureItem(pytest.Item):
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
-        baseline = state.baseline
         for finding in self.findings:
             self.ihook.pytest_secure_finding(finding=finding, nodeid=self.nodeid)
-        self.verdict = verdict = judge(self.findings, rules=self.check.rules, path=self.check.path,
-                                       gates=baseline.gates, waivers=baseline.waivers, today=state.today)
+        self.verdict = verdict = state.judge_check(self.check, self.findings)
         if verdict.outcome == FAILED:
             raise SecureFailure(format_verdict(verdict, state.redactor))
         if verdict.outcome == XFAILED:

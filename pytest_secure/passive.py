@@ -156,7 +156,7 @@ class PassivePlugin:
         if not findings:
             return
         b = self.baseline
-        verdict = judge(findings, rules=(), path=None, gates=b.gates, waivers=b.waivers, today=self.session.today)
+        verdict = judge(findings, gates=b.gates, waivers=b.waivers, today=self.session.today)
         redactor = self.session.redactor
         text = format_verdict(verdict, redactor) if verdict.outcome == FAILED else ""
         if verdict.outcome == FAILED:

@@ -16,7 +16,7 @@ from .baseline.model import Baseline
 from .checks import Check
 from .errors import SecureError, SetupError, TargetError
 from .findings import Finding
-from .gate import FAILED, judge
+from .gate import FAILED, Verdict, judge, waiver_coverage
 from .identities import Identities, Identity
 from .redaction import Redactor
 from .target import InProcessTarget, LiveTarget, Response, Target, import_app
@@ -32,6 +32,7 @@ class SecureSession:
         self.identities = Identities(baseline.identities, target, redactor, login_hook)
         self.today = today or datetime.date.today()
         self._cache: dict[tuple[str, str, str], Response | TargetError] = {}
+        self._coverage: dict[str, list[str]] | None = None
         self.checks: list[Check] = []
         self._results: dict[str, list[Finding] | SecureError] = {}
         self._trust: dict[str, bool] = {}
@@ -83,9 +84,20 @@ class SecureSession:
             findings = self.run_check(check)
         except SecureError:
             return False
+        return self.judge_check(check, findings).outcome != FAILED
+
+    @property
+    def waiver_coverage(self) -> dict[str, list[str]]:
+        """Waiver place -> item names of the checks it covers (computed once, after collection)."""
+        if self._coverage is None:
+            self._coverage = waiver_coverage(self.baseline.waivers, self.checks)
+        return self._coverage
+
+    def judge_check(self, check: Check, findings: list[Finding]) -> Verdict:
+        """The gate's verdict on one check; waivers that cover only this check are strict here."""
         b = self.baseline
-        return judge(findings, rules=check.rules, path=check.path, gates=b.gates, waivers=b.waivers,
-                     today=self.today).outcome != FAILED
+        sole = [w for w in b.waivers if self.waiver_coverage.get(w.place) == [check.item_name]]
+        return judge(findings, gates=b.gates, waivers=b.waivers, sole_waivers=sole, today=self.today)
 
     def close(self) -> None:
         self.target.close()

@@ -146,7 +146,7 @@ def _judge_returned(item: pytest.Function, marker: pytest.Mark, response: Any) -
     if finding is None:
         return
     baseline = state.baseline
-    outcome = judge([finding], rules=(finding.rule_id,), path=None, gates=baseline.gates, waivers=baseline.waivers,
+    outcome = judge([finding], gates=baseline.gates, waivers=baseline.waivers,
                     today=state.today)
     if outcome.outcome == FAILED:
         pytest.fail(format_verdict(outcome, state.redactor), pytrace=False)

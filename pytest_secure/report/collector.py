@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ..gate import unneeded_waivers
 from ..session import SecureSession
 
 
@@ -27,9 +28,21 @@ class SecureReporter:
     def findings(self) -> list[dict[str, Any]]:
         return [f for r in self.records for f in r["findings"]]
 
+    def used_places(self) -> set[str]:
+        return {place for r in self.records for place in r.get("used_waivers", [])}
+
     def unused_waivers(self) -> list[Any]:
-        used = {place for r in self.records for place in r.get("used_waivers", [])}
+        """Waivers that matched no finding in this run (listed in the summary)."""
+        used = self.used_places()
         return [w for w in self.session.baseline.waivers if w.place not in used]
+
+    def unneeded_waivers(self) -> list[Any]:
+        """Waivers covering several checks, all judged in this run, that matched nothing: they
+        fail the run (a waiver covering one check fails that check's item instead)."""
+        name_of = self.session.redactor.mask_known  # how records name their checks
+        coverage = {place: [name_of(n) for n in names] for place, names in self.session.waiver_coverage.items()}
+        judged = {f"{r['area']}[{r['check']}]" for r in self.records if r["outcome"] != "error"}
+        return unneeded_waivers(self.session.baseline.waivers, coverage, judged, self.used_places())
 
     def expiring_waivers(self, days: int = 30) -> list[Any]:
         limit = self.session.today + datetime.timedelta(days=days)
@@ -40,7 +53,10 @@ class SecureReporter:
 
         write_summary(terminalreporter, self)
 
+    @pytest.hookimpl(tryfirst=True)  # before the terminal reporter prints the summary and the exit code is final
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.unneeded_waivers() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         for option, writer in (("secure_sarif", "sarif"), ("secure_json", "json_report")):
             target = self.config.getoption(option)
             if not target:

@@ -37,6 +37,12 @@ def write_summary(tr: Any, reporter: Any) -> None:
     for w in reporter.expiring_waivers():
         state = "EXPIRED" if w.expires < reporter.session.today else "expires"
         tr.write_line(clean(f"waiver {state} {w.expires}: {w.label}, owner {w.owner} ({w.place})"))
+    unneeded = reporter.unneeded_waivers()
+    for w in unneeded:
+        checks = len(reporter.session.waiver_coverage[w.place])
+        tr.write_line(clean(f"FAILED waiver no longer needed, remove it: {w.label} ({w.place}) matched nothing "
+                            f"in the {checks} checks it covers"), red=True)
     for w in reporter.unused_waivers():
-        tr.write_line(clean(f"unused waiver: {w.label} ({w.place}) matched no check; remove it"))
+        if w not in unneeded and not reporter.session.waiver_coverage.get(w.place):
+            tr.write_line(clean(f"unused waiver: {w.label} ({w.place}) matched no check of this run"))
     write_grid(tr, reporter)

@@ -142,9 +142,47 @@ def test_unused_and_expiring_waivers_are_listed(pytester):
     result = pytester.runpytest("--secure")
     result.stdout.fnmatch_lines(literal([
         "waiver EXPIRED 2000-01-01: headers/csp-missing at /nowhere, owner ops (*:12:5)",
-        "unused waiver: cookies/nothing-like-this (*:11:5) matched no check; remove it",
-        "unused waiver: headers/csp-missing at /nowhere (*:12:5) matched no check; remove it",
+        "unused waiver: cookies/nothing-like-this (*:11:5) matched no check of this run",
+        "unused waiver: headers/csp-missing at /nowhere (*:12:5) matched no check of this run",
     ]))
+    assert result.ret == 0  # a waiver for an area this run does not check proves nothing
+
+
+BROAD_WAIVER = HEADERS_BASELINE + """
+    waivers:
+      - {rule: headers/x-powered-by-present, reason: proxy adds it, owner: ops, expires: 2099-01-01}
+    """
+
+
+def test_a_waiver_covering_several_checks_is_used_where_it_matches(pytester):
+    extra = """
+        _plain = app
+        def app(environ, start_response):  # X-Powered-By on /login only
+            def start(status, headers):
+                if environ.get("PATH_INFO") == "/login":
+                    headers = headers + [("X-Powered-By", "PHP/5")]
+                return start_response(status, headers)
+            return _plain(environ, start)
+        """
+    make_project(pytester, BROAD_WAIVER, extra_app=extra)
+    result = pytester.runpytest("--secure", "--secure-fail-on=low", "-rx")
+    result.assert_outcomes(passed=5, xfailed=1)  # GET / has nothing to waive and still passes
+    assert result.ret == 0
+
+
+def test_a_waiver_covering_several_checks_that_matched_nothing_fails_the_run(pytester):
+    make_project(pytester, BROAD_WAIVER)
+    result = pytester.runpytest("--secure")
+    result.assert_outcomes(passed=6)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAILED waiver no longer needed, remove it: headers/x-powered-by-present "
+                                 "(*security-baseline.yaml:11:5) matched nothing in the 2 checks it covers"])
+    subset = pytester.runpytest("--secure", "-k", "login")  # GET / not judged: proves nothing
+    subset.assert_outcomes(passed=3, deselected=3)
+    assert subset.ret == 0
+    distributed = pytester.runpytest_subprocess("--secure", "-n", "2")  # records come from the workers
+    assert distributed.ret == pytest.ExitCode.TESTS_FAILED
+    distributed.stdout.fnmatch_lines(["FAILED waiver no longer needed, remove it: headers/x-powered-by-present*"])
 
 
 @pytest.mark.parametrize(("baseline", "expected"), [

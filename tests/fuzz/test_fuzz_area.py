@@ -139,11 +139,14 @@ def test_a_passing_regression_stays_and_generation_follows(pytester, isolated):
 
 
 def test_runs_with_the_same_seed_store_the_same_examples(pytester):
-    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider")
+    # timing-free oracles only: on a loaded machine any response may cross the 0.15 s bound
+    steady = "oracles: [server-error, stack-trace, database-error, reflection]"
+    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider", more=steady)
     store = pytester.path / ".secure" / "regressions.yaml"
     first = store.read_text()
+    assert "database-error" in first or "server-error" in first
     store.unlink()
-    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider")
+    run_fuzz(pytester, "vulnerable_shop", "-k", "search", "-p", "no:cacheprovider", more=steady)
     assert store.read_text() == first
 
 
@@ -235,13 +238,18 @@ def test_fixed_asgi_app_has_no_finding(pytester, isolated):
     assert json.loads((pytester.path / "report.json").read_text())["findings"] == []
 
 
+STEADY = "oracles: [server-error, stack-trace, database-error, reflection, template-injection, open-redirect]"
+
+
 def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, isolated):
-    _, single = run_fuzz(pytester, "vulnerable_shop", "-p", "no:cacheprovider", subprocess=isolated)
+    # timing-free oracles: which ReDoS example first crosses the time bound depends on the load
+    _, single = run_fuzz(pytester, "vulnerable_shop", "-p", "no:cacheprovider", subprocess=isolated, more=STEADY)
     store = pytester.path / ".secure" / "regressions.yaml"
     alone = yaml.safe_load(store.read_text())["regressions"]
     store.unlink()
-    result, report = run_fuzz(pytester, "vulnerable_shop", "-n", "2", "-p", "no:cacheprovider", subprocess=True)
-    result.assert_outcomes(failed=5)
+    result, report = run_fuzz(pytester, "vulnerable_shop", "-n", "2", "-p", "no:cacheprovider", subprocess=True,
+                              more=STEADY)
+    result.assert_outcomes(failed=4, passed=1)  # /validate's only defect is its slowness
     assert rules_by_operation(report) == rules_by_operation(single)
     together = yaml.safe_load(store.read_text())["regressions"]
     key = lambda e: (e["operation"], tuple(e["rules"]), json.dumps(e["case"], sort_keys=True))  # noqa: E731
