@@ -1,14 +1,16 @@
 """The one place that turns findings into a pytest outcome.
 
-==================================  =========================================
-situation                           outcome
-==================================  =========================================
-finding at or above ``fail_on``     failed
-finding below ``fail_on``           passed, reported as a warning
-waived finding still present        xfailed (owner, ticket, expiry shown)
-waiver covering the check, unused   failed: the waiver is no longer needed
-waiver past its expiry              failed: the waiver expired
-==================================  =========================================
+=======================================  ==============================================
+situation                                outcome
+=======================================  ==============================================
+finding at or above ``fail_on``          failed
+finding below ``fail_on``                passed, reported as a warning
+waived finding still present             xfailed (owner, ticket, expiry shown)
+waiver covering only this check, unused  failed: the waiver is no longer needed
+waiver covering several checks, unused   the run fails (judged by the reporter over the
+in every one of them                     whole run: :func:`unneeded_waivers`)
+waiver past its expiry                   failed: the waiver expired
+=======================================  ==============================================
 """
 
 from __future__ import annotations
