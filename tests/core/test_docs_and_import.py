@@ -33,7 +33,8 @@ def test_every_schema_key_has_a_description():
     walk(baseline_schema(), "")
 
 
-HEAVY = ("schemathesis", "zapv2", "flask", "django", "fastapi", "httpx", "jsonschema", "yaml", "requests")
+HEAVY = ("schemathesis", "hypothesis", "zapv2", "flask", "django", "fastapi", "httpx", "jsonschema", "yaml", "requests",
+         "jwt", "cryptography")
 
 
 def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
