@@ -70,6 +70,9 @@ class DastPlugin:
             if new_only or accept:
                 raise SecureError("--secure-dast-new-only and --secure-dast-accept need --secure-dast")
             return
+        if self.config.option.collectonly:  # listing items must not scan a target
+            self._write_line("dast: --collect-only: no scan, so no dast items (they come from a scan's results)")
+            return
         if new_only and accept:
             raise SecureError("--secure-dast-new-only and --secure-dast-accept exclude each other: accept a run "
                               "first, then compare later runs with it")

@@ -219,3 +219,13 @@ def test_without_a_dast_section_the_builtin_engine_runs_with_defaults(pytester):
     ])
     result.stdout.fnmatch_lines(literal(["FAILED security-baseline.yaml::dast[headers/csp-missing *]*"]))
     assert "at:        GET /next" in result.stdout.str()
+
+
+def test_collect_only_lists_items_without_scanning(pytester):
+    project(pytester, "crawlapp9")
+    result = pytester.runpytest("--secure", "--secure-dast", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert result.ret == 0
+    out = result.stdout.str()
+    assert "dast: --collect-only: no scan" in out
+    assert "crawling" not in out and "dast[" not in out
+    assert "headers[GET /::" in out  # the other areas are listed as usual
