@@ -220,7 +220,7 @@ class AuthzConfig:
     sessions: Sessions | None
     coverage_severity: Severity = Severity.HIGH
     all_identities: tuple[str, ...] = ()
-    concurrency: int = 4
+    concurrency: int = 2
     prefetch_plan: list[tuple[str, int]] = field(default_factory=list)  # (identity, rule index), in item order
 
     def expectation(self, rule: Rule, identity: str) -> str:
@@ -432,7 +432,7 @@ def parse(baseline: Baseline) -> AuthzConfig:
         objects=objects, sequences=sequences, coverage=section.get("coverage") or "off",
         coverage_source=section.get("coverage_source"), coverage_ignore=tuple(section.get("coverage_ignore") or ()),
         revocations=revocations, sessions=sessions, coverage_severity=coverage_severity, all_identities=declared,
-        concurrency=int(section.get("concurrency", 4)),
+        concurrency=int(section.get("concurrency", 2)),
     )
 
 
