@@ -51,6 +51,16 @@ def page_requests(baseline: Baseline, section: dict[str, Any]) -> list[tuple[str
     return [split_request(spec) for spec in specs]
 
 
+def page_audit(audit: Callable[..., list[Finding]], method: str, path: str, identity: str
+               ) -> Callable[[SecureSession], list[Finding]]:
+    """A check's ``run``: ``audit(response, location=...)`` on the cached response to
+    ``method path`` as ``identity``."""
+    def run(session: SecureSession) -> list[Finding]:
+        return audit(session.fetch(method, path, identity), location=f"{method} {path}")
+
+    return run
+
+
 def area_modules() -> list[ModuleType]:
     """Every area module of this package, sorted by name."""
     modules = []

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import SetupError, TargetError
 from ..findings import Finding, Severity, register_rules
 from ..parsers.set_cookie import SetCookie, parse_duration, parse_set_cookie
-from . import Check, page_requests
+from . import Check, page_audit, page_requests
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -202,21 +202,13 @@ def collect(baseline: Baseline) -> list[Check]:
     checks = []
     for method, path in page_requests(baseline, section):
         checks.append(Check(area=AREA, name=f"{method} {path}", rules=RULE_IDS,
-                            run=_path_runner(policy, method, path, identity), path=path))
+                            run=page_audit(policy.audit, method, path, identity), path=path))
     if section.get("logins", True):
         for name, config in baseline.identities.items():
             if config.login is not None:
                 checks.append(Check(area=AREA, name=f"login:{name}", rules=RULE_IDS,
                                     run=_login_runner(policy, name), path=config.login.path))
     return checks
-
-
-def _path_runner(policy: CookiePolicy, method: str, path: str, identity: str
-                 ) -> Callable[[SecureSession], list[Finding]]:
-    def run(session: SecureSession) -> list[Finding]:
-        return policy.audit(session.fetch(method, path, identity), location=f"{method} {path}")
-
-    return run
 
 
 def _login_runner(policy: CookiePolicy, name: str) -> Callable[[SecureSession], list[Finding]]:

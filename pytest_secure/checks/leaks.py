@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, register_rule
-from . import Check, page_requests, split_request
+from . import Check, page_audit, page_requests, split_request
 
 if TYPE_CHECKING:
     from ..baseline.model import Baseline
@@ -184,7 +184,7 @@ def collect(baseline: Baseline) -> list[Check]:
     checks = []
     for method, path in pages:
         checks.append(Check(area=AREA, name=f"{method} {path}", rules=RULE_IDS,
-                            run=_page_runner(policy, method, path, identity), path=path))
+                            run=page_audit(policy.audit, method, path, identity), path=path))
     if section.get("error_pages", True):
         first = pages[0][1]
         for probe in probes(section, first):
@@ -192,16 +192,8 @@ def collect(baseline: Baseline) -> list[Check]:
                                 run=_probe_runner(policy, probe, identity), path=probe.path))
     for path in section.get("directory_listing") or []:
         checks.append(Check(area=AREA, name=f"listing:{path}", rules=("leaks/directory-listing",),
-                            run=_page_runner(LeakPolicy(banners=False), "GET", path, identity), path=path))
+                            run=page_audit(LeakPolicy(banners=False).audit, "GET", path, identity), path=path))
     return checks
-
-
-def _page_runner(policy: LeakPolicy, method: str, path: str, identity: str
-                 ) -> Callable[[SecureSession], list[Finding]]:
-    def run(session: SecureSession) -> list[Finding]:
-        return policy.audit(session.fetch(method, path, identity), location=f"{method} {path}")
-
-    return run
 
 
 def _probe_runner(policy: LeakPolicy, probe: Probe, identity: str) -> Callable[[SecureSession], list[Finding]]:
