@@ -47,7 +47,7 @@ def pytest_runtestloop(session):
 '''
 
 TARGET = '''
-from fuzz.apps import fixed_shop
+from tests.fuzz.apps import fixed_shop
 
 app = fixed_shop()
 '''
@@ -75,7 +75,7 @@ fuzz: {{max_examples: {examples}, seed: 0, record: false}}
 
 def run(folder: Path, args: list[str]) -> dict[str, float]:
     out = folder / "result.json"
-    env = {**os.environ, "BENCH_OUT": str(out), "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "tests")])}
+    env = {**os.environ, "BENCH_OUT": str(out), "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])}
     env.pop("CI", None)
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "bench_timer",
                            *args], cwd=folder, env=env, capture_output=True, text=True, timeout=900)

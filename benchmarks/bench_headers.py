@@ -9,7 +9,8 @@ same run. Two pairs are timed, best of ``--rounds``:
 * API vs API: pytest-secure's checks run by a SecureSession (no pytest), against the loop
   that drHEADer's bulk command runs (``Drheader(url=...).analyze()`` per URL).
 
-Run: ``.venv/bin/python benchmarks/bench_headers.py`` (prints the ratios; < 1 means faster).
+Run from the repository root (it imports ``tests.servers``):
+``.venv/bin/python -m benchmarks.bench_headers`` (prints the ratios; < 1 means faster).
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 BIN = Path(sys.executable).parent
 PATHS = [f"/page/{i}" for i in range(100)]
 
@@ -57,14 +56,15 @@ def main() -> int:
 
     from drheader import Drheader
     from drheader.utils import default_rules
-    from servers import serve_wsgi
 
-    from pytest_secure.baseline import load_baseline
-    from pytest_secure.checks import collect_checks
-    from pytest_secure.convert_drheader import convert
-    from pytest_secure.redaction import Redactor
-    from pytest_secure.session import SecureSession
-    from pytest_secure.target import LiveTarget
+    from pytest_secure.areas import RULES
+    from pytest_secure.core.baseline import load_baseline
+    from pytest_secure.core.redaction import Redactor
+    from pytest_secure.core.session import SecureSession
+    from pytest_secure.core.target import LiveTarget
+    from pytest_secure.hygiene.convert_drheader import convert
+    from pytest_secure.runner.collect import collect_checks
+    from tests.servers import serve_wsgi
 
     doc, _ = convert(default_rules())
     with tempfile.TemporaryDirectory() as folder, serve_wsgi(app) as url:
@@ -93,8 +93,8 @@ def main() -> int:
 
         def ours_api():
             target = LiveTarget(url, ["127.0.0.1"])
-            session = SecureSession(baseline, target, Redactor())
-            session.checks = collect_checks(baseline)
+            session = SecureSession(baseline, target, Redactor(), RULES)
+            session.start_run(collect_checks(baseline))
             try:
                 for check in session.checks:
                     session.run_check(check)

@@ -13,37 +13,38 @@ from typing import Any
 __all__ = [
     # the baseline, the session and what checks produce
     "Baseline", "Check", "Finding", "Identity", "InProcessTarget", "LiveTarget", "Redactor", "Response", "Rule",
-    "SecureSession", "Severity", "Target", "Verdict", "judge", "load_baseline", "register_rule",
+    "RuleTable", "SecureSession", "Severity", "Target", "Verdict", "judge", "load_baseline",
     # errors
     "BaselineError", "ScopeError", "SecureError", "SetupError", "TargetError",
     # assertions and helpers for hand-written tests
     "AuthzMatrix", "assert_revoked_within", "assert_safe", "assert_secure_cookies", "assert_secure_headers",
     "fuzz_payloads",
 ]
-# Submodules for hand-written tests, imported on use: pytest_secure.strategies (payload
-# strategies), pytest_secure.oracles (security oracles and schemathesis checks).
+# Submodules for hand-written tests, imported on use: pytest_secure.fuzz.strategies (payload
+# strategies), pytest_secure.fuzz.oracles (security oracles and schemathesis checks).
 
 _WHERE = {
-    "Baseline": "baseline", "load_baseline": "baseline",
-    "BaselineError": "errors", "ScopeError": "errors", "SecureError": "errors", "SetupError": "errors",
-    "TargetError": "errors",
-    "Check": "checks",
-    "Finding": "findings", "Rule": "findings", "Severity": "findings", "register_rule": "findings",
-    "Identity": "identities",
-    "InProcessTarget": "target", "LiveTarget": "target", "Response": "target", "Target": "target",
-    "Redactor": "redaction",
-    "SecureSession": "session",
-    "Verdict": "gate", "judge": "gate",
+    "Baseline": "core.baseline", "load_baseline": "core.baseline",
+    "BaselineError": "core.errors", "ScopeError": "core.errors", "SecureError": "core.errors",
+    "SetupError": "core.errors", "TargetError": "core.errors",
+    "Check": "core.area",
+    "Finding": "core.findings", "Severity": "core.findings",
+    "Rule": "core.rules", "RuleTable": "core.rules",
+    "Identity": "core.identities",
+    "InProcessTarget": "core.target", "LiveTarget": "core.target", "Response": "core.target", "Target": "core.target",
+    "Redactor": "core.redaction",
+    "SecureSession": "core.session",
+    "Verdict": "core.gate", "judge": "core.gate",
     "AuthzMatrix": "authz", "assert_revoked_within": "authz",
-    "assert_safe": "oracles",
-    "assert_secure_cookies": "assertions", "assert_secure_headers": "assertions",
-    "fuzz_payloads": "fuzzing",
+    "assert_safe": "fuzz.oracles",
+    "assert_secure_cookies": "hygiene.assertions", "assert_secure_headers": "hygiene.assertions",
+    "fuzz_payloads": "fuzz.marker",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from ._version import version
+        from .._version import version
 
         return version
     if name in _WHERE:

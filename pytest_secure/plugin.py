@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 
-from .state import STATE
+from .core.state import STATE
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 pytest_plugins = (
     "pytest_secure.authz.pytest_api",  # @pytest.mark.authz, authz_identity, authz_matrix
-    "pytest_secure.fuzzing",  # @pytest.mark.fuzz
+    "pytest_secure.fuzz.marker",  # @pytest.mark.fuzz
 )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
-    from . import hookspecs
+    from .runner import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
 
@@ -58,9 +58,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "secure: a security test; runs only with --secure.")
     if not config.getoption("secure"):
         return
-    from .startup import start
+    from .runner.startup import start
 
     start(config)
+
+
+@pytest.hookimpl(trylast=True)  # after the area plugins' session start (the DAST scan)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is not None:
+        from .runner.collect import start_run
+
+        start_run(session.config, state)
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -70,7 +79,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             if item.get_closest_marker("secure") is not None:
                 item.add_marker(skip)
         return
-    from .items import BaselineFile
+    from .runner.items import BaselineFile
 
     state = config.stash[STATE]
     node = BaselineFile.from_parent(session, path=state.baseline.path.resolve())
@@ -90,7 +99,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if state is None:
         return report
     if hasattr(item, "check") and call.when in ("setup", "call"):
-        from .report.records import attach_record
+        from .runner.items import attach_record
 
         attach_record(item, call.when, report)
     # what the app under test printed or logged, and failures of tests that used the session
@@ -103,7 +112,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state is not None:
-        from .redaction import remove_log_redaction
+        from .core.redaction import remove_log_redaction
 
         state.close()
         remove_log_redaction()
@@ -111,7 +120,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def secure(request: pytest.FixtureRequest) -> Any:
-    """The running :class:`~pytest_secure.session.SecureSession`: target, identities, baseline.
+    """The running :class:`~pytest_secure.core.session.SecureSession`: target, identities, baseline.
 
     Tests that use it are skipped without ``--secure``.
     """

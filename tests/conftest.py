@@ -1,10 +1,9 @@
-import sys
+"""Fixtures shared by every test folder. Shared helpers that are not fixtures live in plain
+modules (tests/paths.py, tests/servers.py, tests/<area>/helpers.py) imported as ``tests.<module>``."""
+
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).parent))  # tests/servers.py, tests/apps/...
 
 
 @pytest.fixture

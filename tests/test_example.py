@@ -7,8 +7,9 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT
-from core.test_reports import sarif_multitool
+
+from tests.paths import ROOT
+from tests.report.helpers import sarif_multitool
 
 EXAMPLE = ROOT / "examples" / "reporting_service"
 NOT_AREAS = {"version", "extends", "target", "identities", "gates", "waivers", "passive"}

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BaselineError
-from ..findings import Severity
-from ..identities import ANONYMOUS, role_closure
+from ..core.durations import parse_duration
+from ..core.errors import BaselineError
+from ..core.findings import Severity
+from ..core.identities import ANONYMOUS, role_closure
 
 if TYPE_CHECKING:
-    from ..baseline.model import Baseline
-    from ..identities import Identity
-    from ..target import Response
+    from ..core.baseline.model import Baseline
+    from ..core.identities import Identity
+    from ..core.target import Response
 
 AREA = "authz"
 ALLOW, DENY, CONCEAL, UNAUTHENTICATED = "allow", "deny", "conceal", "unauthenticated"
@@ -425,7 +426,7 @@ def parse(baseline: Baseline) -> AuthzConfig:
                             fixation=bool(s.get("fixation", True)), **opt)
 
     if problems:
-        raise BaselineError(problems)
+        raise BaselineError(problems, path=baseline.path)
     coverage_severity = max(Severity.HIGH, baseline.gates.fail_on)
     return AuthzConfig(
         identities=columns, roles=roles, matchers=matchers, expect=expect, destructive=destructive, rules=rules,
@@ -444,17 +445,7 @@ def _explore(value: Any) -> int:
     return 0
 
 
-def parse_duration(value: str | int) -> float:
-    """``12h``, ``30m``, ``45s``, ``2d`` or plain seconds."""
-    if isinstance(value, int):
-        return float(value)
-    text = value.strip()
-    unit = text[-1] if text[-1] in "smhd" else "s"
-    number = text[:-1] if text[-1] in "smhd" else text
-    return float(number.strip()) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-
-
 def _key_path(path: tuple[str | int, ...]) -> str:
-    from ..baseline.model import key_path_text
+    from ..core.baseline.model import key_path_text
 
     return key_path_text(path)

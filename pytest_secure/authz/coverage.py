@@ -11,15 +11,15 @@ from __future__ import annotations
 import fnmatch
 from typing import TYPE_CHECKING
 
-from ..errors import AppImportError, SetupError
-from ..findings import Finding, Severity
+from ..core.errors import AppImportError, SetupError
+from ..core.findings import Finding, Severity
+from .cells import CellCheck
 from .config import AREA, AuthzConfig, Call
-from .matrix import CellCheck
 from .routes import Operation, from_app, from_openapi, template_regex
 from .runtime import runtime
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
+    from ..core.session import SecureSession
 
 
 def coverage_check(config: AuthzConfig) -> CellCheck:
@@ -73,7 +73,7 @@ def operations(session: SecureSession, config: AuthzConfig) -> list[Operation]:
             raise SetupError("authz.coverage_source routes needs an in-process target.app; for a live target set "
                              "coverage_source to the module:attribute of the app (or to openapi)")
     else:
-        from ..target import import_app
+        from ..core.target import import_app
 
         try:
             app = import_app(source, [session.baseline.path.parent.resolve()])

@@ -19,13 +19,13 @@ import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..findings import Finding
+from ..core.findings import Finding
 from .config import AuthzConfig, Rule
 from .outcome import LEAK, judge, leak_rule, path_of, snippet
 from .runtime import runtime
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
+    from ..core.session import SecureSession
 
 TIME_BUDGET_SECONDS = 60.0
 

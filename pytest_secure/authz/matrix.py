@@ -5,39 +5,27 @@ Allow cells come first and are the trust preflight: every other cell of an ident
 ``depends_on`` its allow cells, so when an identity cannot do what it should (a wrong
 password, an expired token, a broken role), its deny cells report an error instead of
 passing for the wrong reason.
+
+:func:`build` is the one place that knows every kind of cell: only the area's ``collect``
+imports this module, and the kinds of cells share :mod:`.cells`, so the imports form no cycle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..checks import Check
-from ..errors import SetupError
-from ..findings import Finding
-from .config import ALLOW, ANONYMOUS, AREA, AuthzConfig, Rule
-from .outcome import BLOCKED, describe_expectation, finding_for, judge
+from ..core.area import Check
+from ..core.findings import Finding
+from .cells import CellCheck, cell_name, untrustworthy
+from .config import ALLOW, AREA, AuthzConfig, Rule
+from .outcome import BLOCKED, finding_for, judge
 from .prefetch import prefetchable
 from .rules import MATRIX_RULES
 from .runtime import runtime
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
-
-
-@dataclass
-class CellCheck(Check):
-    """A check that is one cell of the grid (terminal summary and JSON report)."""
-
-    row: str = ""  # the request, as the baseline writes it
-    column: str = ""  # the identity
-    expected: str = ""  # allow, deny, conceal, unauthenticated, own (object level), ...
-    rule_index: int | None = None  # the authz.rules entry of a plain matrix cell
-
-
-def cell_name(row: str, identity: str) -> str:
-    return f"{row}::{identity}"
+    from ..core.session import SecureSession
 
 
 def build(config: AuthzConfig) -> list[Check]:
@@ -107,15 +95,3 @@ def _plain_runner(config: AuthzConfig, rule: Rule, identity: str, expected: str
         return findings
 
     return run
-
-
-def untrustworthy(identity: str, method: str, response: object, expected: str = ALLOW) -> SetupError:
-    """The error of an allow cell that was refused: nothing about this identity can be trusted."""
-    from .outcome import path_of, snippet, status_of
-
-    who = "anonymous" if identity == ANONYMOUS else identity
-    return SetupError(
-        f"setup untrustworthy: {who} was refused {method} {path_of(response)} (HTTP {status_of(response)}: "
-        f"{snippet(response)}), which the baseline says is {describe_expectation(expected)}; the deny cells of "
-        f"{who} cannot be trusted. Check {who}'s credentials and login, or the rule's allow list"
-    )

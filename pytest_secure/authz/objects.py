@@ -17,18 +17,18 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SetupError
-from ..findings import Finding
+from ..core.errors import SetupError
+from ..core.findings import Finding
+from .cells import CellCheck, untrustworthy
 from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule
-from .matrix import CellCheck, untrustworthy
 from .outcome import ALLOWED, BLOCKED, OK, classify, finding_for, judge, path_of, snippet
 from .rules import MATRIX_RULES, OBJECT_RULES
 from .runtime import dig, dig_all, runtime
 
 if TYPE_CHECKING:
-    from ..identities import Identity
-    from ..session import SecureSession
-    from ..target import Response
+    from ..core.identities import Identity
+    from ..core.session import SecureSession
+    from ..core.target import Response
 
 Runner = Callable[["SecureSession"], list[Finding]]
 

@@ -13,8 +13,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding
-from ..redaction import neutralise
+from ..core.findings import Finding
+from ..core.redaction import neutralise
 from .config import ALLOW, CONCEAL, DENY, UNAUTHENTICATED, Matchers
 
 ALLOWED, DENIED, UNCLEAR = "allowed", "denied", "unclear"

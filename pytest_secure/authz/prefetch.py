@@ -21,13 +21,13 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SecureError
+from ..core.errors import SecureError
 from .config import AuthzConfig, Rule, _fill
 
 if TYPE_CHECKING:
-    from ..identities import Identity
-    from ..session import SecureSession
-    from ..target import Response, Target
+    from ..core.identities import Identity
+    from ..core.session import SecureSession
+    from ..core.target import Response, Target
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
@@ -43,7 +43,7 @@ def _values_key(values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
 
 class Prefetcher:
     def __init__(self, session: SecureSession, config: AuthzConfig) -> None:
-        from ..target import LiveTarget
+        from ..core.target import LiveTarget
 
         self.session = session
         self.config = config

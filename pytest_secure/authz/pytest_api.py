@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..state import STATE
+from ..core.state import STATE
 
 if TYPE_CHECKING:
-    from ..identities import Identity
-    from ..session import SecureSession
+    from ..core.identities import Identity
+    from ..core.session import SecureSession
     from .config import Matchers
 
 _ALLOW_FAILED = pytest.StashKey[set[tuple[str, str]]]()
@@ -91,7 +91,7 @@ def authz_identity(request: pytest.FixtureRequest) -> Identity:
     marker = request.node.get_closest_marker("authz")
     if marker is not None and _expectation(request.config, marker, name) != "allow" \
             and _cell_key(request.node) in request.config.stash[_ALLOW_FAILED]:
-        from ..errors import SetupError
+        from ..core.errors import SetupError
 
         raise SetupError(f"setup untrustworthy: an allowed identity of {request.node.originalname} failed, so "
                          f"this deny cell ({name}) cannot be trusted")
@@ -121,13 +121,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 
 def _judge_returned(item: pytest.Function, marker: pytest.Mark, response: Any) -> None:
-    from ..gate import FAILED, judge
-    from ..items import format_verdict
+    from ..core.gate import judge
+    from ..core.outcome import apply_verdict
     from .outcome import BLOCKED, finding_for
     from .outcome import judge as judge_cell
-    from .rules import register_all
 
-    register_all()
     state = item.config.stash[STATE]
     identity: Identity = item.funcargs["authz_identity"]  # type: ignore[assignment]
     if response is None:
@@ -145,13 +143,9 @@ def _judge_returned(item: pytest.Function, marker: pytest.Mark, response: Any) -
     finding = finding_for(verdict, expected, identity.name, response, f"{_method(response)} {item.name}")
     if finding is None:
         return
-    baseline = state.baseline
-    outcome = judge([finding], gates=baseline.gates, waivers=baseline.waivers,
+    outcome = judge([finding], gates=state.baseline.gates, waivers=state.waivers, rules=state.rules,
                     today=state.today)
-    if outcome.outcome == FAILED:
-        pytest.fail(format_verdict(outcome, state.redactor), pytrace=False)
-    if outcome.waived:
-        pytest.xfail(state.redactor.clean("; ".join(sorted({w.describe() for _, w in outcome.waived}))))
+    apply_verdict(outcome, state.rules, state.redactor)
 
 
 def _method(response: Any) -> str:
@@ -227,7 +221,7 @@ class AuthzMatrix:
 
     def run(self) -> list[CellResult]:
         """Send every cell; allow cells first, and an identity whose allow cell failed is not judged further."""
-        from ..errors import SetupError
+        from ..core.errors import SetupError
         from .outcome import BLOCKED, OK, describe_expectation
         from .outcome import judge as judge_cell
 

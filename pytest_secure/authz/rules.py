@@ -1,9 +1,10 @@
-"""The rules the authz area reports, registered at import (CWE-285/639/862/863 for access
-control; CWE-384/613 for sessions; CWE-204 for a denial that reveals existence)."""
+"""The rules the authz area reports, as data (CWE-285/639/862/863 for access control;
+CWE-384/613 for sessions; CWE-204 for a denial that reveals existence)."""
 
 from __future__ import annotations
 
-from ..findings import Rule, register_rule
+from ..core.findings import Severity
+from ..core.rules import Rule
 
 _DEFINITIONS: tuple[tuple[str, str, str, int, str, str], ...] = (
     ("authz/unauthenticated-access", "Anonymous request allowed", "high", 862,
@@ -49,14 +50,8 @@ _DEFINITIONS: tuple[tuple[str, str, str, int, str, str], ...] = (
      "The session cookie or token issued at login is valid for longer than authz.sessions.max_lifetime."),
 )
 
-
-def register_all() -> list[Rule]:
-    """Register the area's rules (idempotent). Runs at import, and again wherever findings are
-    judged outside the check registry, so a fresh rule registry always knows them."""
-    return [register_rule(*definition) for definition in _DEFINITIONS]
-
-
-register_all()
+RULES: tuple[Rule, ...] = tuple(Rule(rule_id, title, Severity.parse(severity), cwe, fix, description)
+                                for rule_id, title, severity, cwe, fix, description in _DEFINITIONS)
 
 MATRIX_RULES = ("authz/unauthenticated-access", "authz/forbidden-access", "authz/forbidden-action",
                 "authz/denial-status", "authz/unclear-denial")

@@ -1,6 +1,6 @@
 """Per-session state of the authz checks: owned objects and the OpenAPI document.
 
-One :class:`Runtime` per :class:`~pytest_secure.session.SecureSession` (so one per xdist
+One :class:`Runtime` per :class:`~pytest_secure.core.session.SecureSession` (so one per xdist
 worker); objects are created lazily, once, by the first cell that needs them.
 """
 
@@ -12,11 +12,11 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SetupError
+from ..core.errors import SetupError
 from .config import AuthzConfig, ObjectKind
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
+    from ..core.session import SecureSession
     from .prefetch import Prefetcher
 
 _RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()

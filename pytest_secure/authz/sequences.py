@@ -12,16 +12,16 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SetupError
-from ..findings import Finding
+from ..core.errors import SetupError
+from ..core.findings import Finding
+from .cells import CellCheck, untrustworthy
 from .config import ALLOW, AREA, PLACEHOLDER, AuthzConfig, Sequence
-from .matrix import CellCheck, untrustworthy
 from .outcome import ALLOWED, BLOCKED, classify, judge, path_of, snippet
 from .runtime import dig
 
 if TYPE_CHECKING:
-    from ..identities import Identity
-    from ..session import SecureSession
+    from ..core.identities import Identity
+    from ..core.session import SecureSession
 
 
 def sequence_cells(config: AuthzConfig, sequence: Sequence) -> list[CellCheck]:

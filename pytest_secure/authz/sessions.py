@@ -17,16 +17,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SetupError
-from ..findings import Finding
-from ..identities import jwt_claims
+from ..core.errors import SetupError
+from ..core.findings import Finding
+from ..core.jwt_claims import decode_payload
+from .cells import CellCheck, untrustworthy
 from .config import ALLOW, AREA, AuthzConfig, Call, Sessions
-from .matrix import CellCheck, untrustworthy
 from .outcome import ALLOWED, BLOCKED, classify, judge, snippet
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
-    from ..target import Response
+    from ..core.session import SecureSession
+    from ..core.target import Response
 
 
 def session_checks(config: AuthzConfig) -> list[CellCheck]:
@@ -180,7 +180,7 @@ def _lifetime(session: SecureSession, config: AuthzConfig, spec: Sessions, name:
             findings.append(_too_long(name, f"cookie {cookie}", lifetime, cap, response, f"{name}:cookie:{cookie}"))
     auth = fresh.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
-        claims = jwt_claims(auth[7:])
+        claims = decode_payload(auth[7:]) or {}
         if isinstance(claims.get("exp"), int | float):
             measured += 1
             start = claims["iat"] if isinstance(claims.get("iat"), int | float) else time.time()

@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..findings import Finding, Request, Severity, get_rule, register_rule
+from ..core.findings import Finding, Request, Severity
+from ..core.rules import Rule
 from . import zap_rules
 
 RISKS = ("Informational", "Low", "Medium", "High")
@@ -110,23 +111,14 @@ def deduplicate(alerts: list[Alert]) -> list[Alert]:
     return out
 
 
-def ensure_rule(alert: Alert) -> dict[str, Any]:
-    """Register the alert's rule if pytest-secure does not know it; return its metadata."""
-    rule_id = alert.rule_id
+def rule_of(alert: Alert) -> Rule:
+    """The rule of an alert: the declared one for a plugin id pytest-secure knows, else one made
+    from the alert itself (its name, risk, CWE and solution)."""
     known = zap_rules.KNOWN.get(alert.plugin_id)
     if known is not None:
-        title, severity, cwe, fix = known
-        rule = register_rule(rule_id, title, severity, cwe, fix, f"ZAP scan rule {alert.plugin_id}: {title}.")
-    else:
-        existing = get_rule(rule_id)
-        if existing.title != rule_id:  # registered already (by an earlier alert of the rule)
-            rule = existing
-        else:
-            rule = register_rule(rule_id, alert.name, severity_of(alert.risk, "Medium"), alert.cwe,
-                                 _short(alert.solution) or "See the ZAP alert's solution.",
-                                 _short(alert.description))
-    return {"id": rule.id, "title": rule.title, "severity": rule.severity.label, "cwe": rule.cwe, "fix": rule.fix,
-            "description": rule.description}
+        return zap_rules.known_rule(alert.plugin_id, *known)
+    return Rule(alert.rule_id, alert.name, severity_of(alert.risk, "Medium"), alert.cwe,
+                _short(alert.solution) or "See the ZAP alert's solution.", _short(alert.description))
 
 
 def to_finding(alert: Alert, severity: Severity, note: str = "") -> Finding:

@@ -1,31 +1,27 @@
 """The built-in engine's passive checks: one response in, findings out.
 
 The response-hygiene policy (the baseline's ``headers``, ``cookies`` and ``leaks``
-sections) is applied by :func:`pytest_secure.passive.audit_response`, so a page the crawler
-reached is judged exactly as the headers area judges its listed paths: same rule ids, same
-severities, same waivers. A baseline without those sections gives the crawler nothing to
-check; ``extends: recommended`` brings the seed policy.
+sections) is the hygiene area's ``audit_response``, handed to the DAST area by
+:mod:`pytest_secure.areas` (areas do not import each other), so a page the crawler reached is
+judged exactly as the headers area judges its listed paths: same rule ids, same severities,
+same waivers. A baseline without those sections gives the crawler nothing to check;
+``extends: recommended`` brings the seed policy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..baseline.model import Baseline
-from ..findings import Finding
-from ..passive import audit_response
-from ..target import Response
+from ..core.baseline.model import Baseline
+from ..core.findings import Finding
+from ..core.target import Response
 
-Audit = Callable[[Response], list[Finding]]
+ResponseAudit = Callable[[Response, Baseline], list[Finding]]
+"""``audit(response, baseline)``: every finding the baseline's response policy implies."""
 
-
-def auditor(baseline: Baseline) -> Audit:
-    def audit(response: Response) -> list[Finding]:
-        return audit_response(response, baseline)
-
-    return audit
+POLICY_SECTIONS = ("headers", "cookies", "leaks")
 
 
 def has_policy(baseline: Baseline) -> bool:
-    """Whether the baseline has any section :func:`audit_response` applies."""
-    return any(baseline.section(area) is not None for area in ("headers", "cookies", "leaks"))
+    """Whether the baseline has any section the response audit applies."""
+    return any(baseline.section(area) is not None for area in POLICY_SECTIONS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..baseline.model import Baseline
+from ..core.baseline.model import Baseline
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from ..errors import SecureError
-from ..target import Response
+from ..core.errors import SecureError
+from ..core.target import Response
 from .config import CrawlSettings
 from .progress import Progress
 

@@ -7,27 +7,28 @@ import urllib.parse
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from ..errors import SetupError
-from ..findings import Finding, get_rule
-from ..target import InProcessTarget
+from ..core.errors import CrawlError, DastError, SetupError
+from ..core.findings import Finding
+from ..core.target import InProcessTarget
 from . import zap_rules
-from .alerts import Alert, deduplicate, ensure_rule, item_label, to_finding
-from .audit import auditor, has_policy
+from .alerts import Alert, deduplicate, item_label, rule_of, to_finding
+from .audit import ResponseAudit, has_policy
 from .config import DastSettings, seed_paths
 from .crawler import Crawler, load_openapi, openapi_paths
-from .errors import CrawlError, DastError
 from .progress import Progress
 from .result import RuleGroup, ScanResult
 from .rules_file import RulesFile
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
+    from ..core.session import SecureSession
 
 
-def run_engine(session: SecureSession, settings: DastSettings, rules: RulesFile, progress: Progress) -> ScanResult:
+def run_engine(session: SecureSession, settings: DastSettings, rules: RulesFile, progress: Progress,
+               audit: ResponseAudit) -> ScanResult:
+    """Scan with the baseline's engine; ``audit`` is the response-hygiene policy the built-in one applies."""
     if settings.engine == "zap":
         return run_zap(session, settings, rules, progress)
-    return run_builtin(session, settings, progress)
+    return run_builtin(session, settings, progress, audit)
 
 
 def _credentials(session: SecureSession, name: str) -> dict[str, str]:
@@ -82,16 +83,14 @@ def run_zap(session: SecureSession, settings: DastSettings, rules: RulesFile, pr
             continue
         configured = rules.level_of(alert)
         kept[alert.plugin_id].append((alert, to_finding(alert, severity, configured.message if configured else "")))
-    metas: dict[str, dict[str, object]] = {}
     for plugin_id, pairs in sorted(kept.items(), key=lambda kv: _id_order(kv[0])):
         first = min((a for a, _ in pairs), key=lambda a: a.alert_ref)
-        metas[first.rule_id] = ensure_rule(first)
+        result.rules.append(rule_of(first))
         result.groups.append(RuleGroup(first.rule_id, item_label(plugin_id, first.name), [f for _, f in pairs]))
     # rules the team listed as FAIL or WARN and that raised nothing: passing items
     for listed in sorted(rules.listed("FAIL", "WARN"), key=lambda r: _id_order(r.rule)):
         if listed.rule.lstrip("-").isdigit() and listed.rule not in kept:
             result.groups.append(RuleGroup(f"dast/zap-{listed.rule}", item_label(listed.rule, listed.name), []))
-    result.rules = [m for m in metas.values()]  # type: ignore[misc]
     result.notes.append(f"{sum(len(p) for p in kept.values())} alert(s) kept, {dropped} dropped "
                         "(informational, ignored rules, out of scope)")
     return result
@@ -103,7 +102,8 @@ def _id_order(rule: str) -> tuple[int, str]:
 
 
 # -- built-in -----------------------------------------------------------------------------
-def run_builtin(session: SecureSession, settings: DastSettings, progress: Progress) -> ScanResult:
+def run_builtin(session: SecureSession, settings: DastSettings, progress: Progress,
+                audit: ResponseAudit) -> ScanResult:
     target = session.target
     if not has_policy(session.baseline):
         raise DastError("the built-in engine judges every page it reaches by the baseline's headers, cookies and "
@@ -131,10 +131,9 @@ def run_builtin(session: SecureSession, settings: DastSettings, progress: Progre
         first = crawl.errors[0] if crawl.errors else "no URL to start from"
         raise CrawlError(f"the built-in engine reached no page of {target.base_url}: {first}; start the service "
                          "or fix the target")
-    audit = auditor(session.baseline)
     findings: dict[tuple[str, str, str], Finding] = {}
     for response in crawl.responses:  # the audit covers the cookies its redirect hops set
-        for finding in audit(response):
+        for finding in audit(response, session.baseline):
             findings.setdefault((finding.rule_id, finding.location, finding.key), finding)
     groups: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings.values():
@@ -143,7 +142,7 @@ def run_builtin(session: SecureSession, settings: DastSettings, progress: Progre
                         notes=[f"{len(crawl.responses)} page(s) crawled", *crawl.notes,
                                *(f"error: {e}" for e in crawl.errors[:20])])
     for rule_id in sorted(groups):
-        rule = get_rule(rule_id)
+        rule = session.rules.rule(rule_id)
         label = f"{rule_id} {rule.title}" if rule.title != rule_id else rule_id
         result.groups.append(RuleGroup(rule_id, label, sorted(groups[rule_id], key=lambda f: (f.location, f.key))))
     progress.note(f"crawled {len(crawl.responses)} page(s), {len(findings)} finding(s) in {len(groups)} rule(s)")

@@ -25,13 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..baseline.model import Waiver
-from ..errors import SecureError
-from ..findings import Finding
-
-
-class KnownFileError(SecureError):
-    pass
+from ..core.baseline.model import Waiver
+from ..core.errors import KnownFileError
+from ..core.findings import Finding
 
 
 def normalised_place(finding: Finding) -> tuple[str, str]:
@@ -97,7 +93,7 @@ def read_known(path: Path) -> list[dict[str, Any]]:
         raise KnownFileError(
             f"{path}: no known-findings file, which --secure-dast-new-only compares against; run the scan once "
             "with --secure-dast-accept to write it from the current findings, review and commit it "
-            "(or fix dast.known in the baseline)") from None
+            "(or fix dast.known in the baseline)", path=path) from None
     try:
         data = json.loads(text)
         rows = data["findings"]
@@ -113,7 +109,7 @@ def read_known(path: Path) -> list[dict[str, Any]]:
         return out
     except (ValueError, KeyError, TypeError) as exc:
         raise KnownFileError(f"{path}: not a known-findings file ({exc}); "
-                             "rewrite it with --secure-dast-accept") from None
+                             "rewrite it with --secure-dast-accept", path=path) from None
 
 
 def known_waivers(entries: list[dict[str, Any]]) -> list[KnownFinding]:

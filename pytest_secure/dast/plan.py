@@ -20,12 +20,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.scope import scope_regexes
 from .config import DastSettings, seed_paths
 from .rules_file import RulesFile
-from .zap_scan import scope_regexes
 
 if TYPE_CHECKING:
-    from ..session import SecureSession
+    from ..core.session import SecureSession
 
 HEADER = """\
 # ZAP Automation Framework plan written by pytest-secure (--secure-zap-plan) from {baseline}.

@@ -18,39 +18,43 @@ from typing import Any
 
 import pytest
 
-from ..errors import SecureError
-from ..state import STATE
+from ..core.errors import SecureError
+from ..core.state import STATE
+from .audit import ResponseAudit
+from .result import ScanResult
 
 WORKER_KEY = "secure_dast_result"
 
 
 class DastPlugin:
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, audit: ResponseAudit) -> None:
         self.config = config
+        self.audit = audit
+        self.result: ScanResult | None = None
         self.payload: str | None = None
 
     def _option(self, name: str) -> Any:
         return self.config.getoption(name, default=None)
 
+    @pytest.hookimpl(tryfirst=True)  # the scan's items must exist before the runner fixes the run's checks
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         state = self.config.stash.get(STATE, None)
         if state is None:
             return
-        from ..checks.dast import checks_from_result
-        from .result import ScanResult
-
         workerinput = getattr(self.config, "workerinput", None)
         if workerinput is not None:  # an xdist worker: the controller has scanned already
             payload = workerinput.get(WORKER_KEY)
             if payload:
-                self._install(state, ScanResult.from_json(payload), checks_from_result)
+                self.result = ScanResult.from_json(payload)
             return
         try:
-            self._controller(state, checks_from_result)
+            self.result = self._controller(state)
         except SecureError as exc:
             raise pytest.UsageError(state.redactor.clean(f"dast: {exc}")) from None
+        if self.result is not None:
+            self.payload = self.result.to_json()
 
-    def _controller(self, state: Any, checks_from_result: Any) -> None:
+    def _controller(self, state: Any) -> ScanResult | None:
         from .config import dast_settings
         from .known import read_known, write_known
         from .progress import Progress
@@ -69,10 +73,10 @@ class DastPlugin:
         if not self._option("secure_dast"):
             if new_only or accept:
                 raise SecureError("--secure-dast-new-only and --secure-dast-accept need --secure-dast")
-            return
+            return None
         if self.config.option.collectonly:  # listing items must not scan a target
             self._write_line("dast: --collect-only: no scan, so no dast items (they come from a scan's results)")
-            return
+            return None
         if new_only and accept:
             raise SecureError("--secure-dast-new-only and --secure-dast-accept exclude each other: accept a run "
                               "first, then compare later runs with it")
@@ -83,19 +87,23 @@ class DastPlugin:
             progress.note("no dast: section in the baseline; using the built-in engine with its defaults")
         from .engines import run_engine
 
-        result = run_engine(state, settings, rules, progress)
+        result = run_engine(state, settings, rules, progress, self.audit)
         result.known = [{**entry, "path": str(settings.known)} for entry in known]
         if accept:
             count = write_known(settings.known, result.all_findings(), result.engine, state.today)
             progress.note(f"wrote {count} known finding(s) to {settings.known}; review and commit it")
-        self.payload = result.to_json()
-        self._install(state, result, checks_from_result)
+        return result
 
-    def _install(self, state: Any, result: Any, checks_from_result: Any) -> None:
+    # -- what the scan adds to the run (asked by the runner at session start) ----------------------
+    def pytest_secure_collect_checks(self, baseline: Any) -> list[Any]:
+        from .area import checks_from_result
+
+        return checks_from_result(self.result) if self.result is not None else []
+
+    def pytest_secure_waivers(self, baseline: Any) -> list[Any]:
         from .known import known_waivers
 
-        state.checks.extend(checks_from_result(result))
-        state.baseline.waivers.extend(known_waivers(result.known))
+        return known_waivers(self.result.known) if self.result is not None else []
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..findings import Finding, get_rule, register_rule
+from ..core.findings import Finding, Severity
+from ..core.rules import Rule
 
 
 @dataclass
@@ -24,7 +25,7 @@ class ScanResult:
     engine: str
     target: str
     groups: list[RuleGroup] = field(default_factory=list)
-    rules: list[dict[str, Any]] = field(default_factory=list)  # metadata of rules learnt from the scan
+    rules: list[Rule] = field(default_factory=list)  # the rules of the alerts the scan raised
     incomplete: list[str] = field(default_factory=list)  # why the scan was cut short (partial results)
     notes: list[str] = field(default_factory=list)  # what the scan did, for the terminal
     known: list[dict[str, Any]] = field(default_factory=list)  # accepted fingerprints (--secure-dast-new-only)
@@ -32,16 +33,10 @@ class ScanResult:
     def all_findings(self) -> list[Finding]:
         return [f for g in self.groups for f in g.findings]
 
-    def register_rules(self) -> None:
-        """Make the rules learnt from the scan known in this process (xdist workers)."""
-        for meta in self.rules:
-            if get_rule(meta["id"]).title == meta["id"]:  # not registered here yet
-                register_rule(meta["id"], meta["title"], meta["severity"], meta["cwe"], meta["fix"],
-                              meta.get("description", ""))
-
     def to_json(self) -> str:
         return json.dumps({
-            "engine": self.engine, "target": self.target, "rules": self.rules, "incomplete": self.incomplete,
+            "engine": self.engine, "target": self.target, "rules": [_rule_data(r) for r in self.rules],
+            "incomplete": self.incomplete,
             "notes": self.notes, "known": self.known,
             "groups": [{"rule_id": g.rule_id, "label": g.label, "findings": [_finding_data(f) for f in g.findings]}
                        for g in self.groups],
@@ -50,9 +45,8 @@ class ScanResult:
     @classmethod
     def from_json(cls, text: str) -> ScanResult:
         data = json.loads(text)
-        result = cls(engine=data["engine"], target=data["target"], rules=data["rules"],
+        result = cls(engine=data["engine"], target=data["target"], rules=[_rule(r) for r in data["rules"]],
                      incomplete=data["incomplete"], notes=data["notes"], known=data["known"])
-        result.register_rules()
         result.groups = [RuleGroup(g["rule_id"], g["label"], [Finding.from_dict(f) for f in g["findings"]])
                          for g in data["groups"]]
         return result
@@ -63,3 +57,13 @@ def _finding_data(finding: Finding) -> dict[str, Any]:
     # keep an unset severity unset, so that the rule's default still applies after the trip
     data["severity"] = finding.severity.label if finding.severity is not None else None
     return data
+
+
+def _rule_data(rule: Rule) -> dict[str, Any]:
+    return {"id": rule.id, "title": rule.title, "severity": rule.severity.label, "cwe": rule.cwe, "fix": rule.fix,
+            "description": rule.description}
+
+
+def _rule(data: dict[str, Any]) -> Rule:
+    return Rule(data["id"], data["title"], Severity.parse(data["severity"]), data["cwe"], data["fix"],
+                data["description"])

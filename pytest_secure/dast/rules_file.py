@@ -23,16 +23,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SecureError
-from ..findings import Severity
+from ..core.errors import RulesFileError
+from ..core.findings import Severity
 from .alerts import Alert
 
 LEVELS = ("PASS", "IGNORE", "INFO", "WARN", "FAIL")
 _RULE_ID = re.compile(r"^-?\d+(-\d+)?$")
-
-
-class RulesFileError(SecureError):
-    """The rules file cannot be read; the message names file, line and fix."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +92,9 @@ def read_rules_file(path: Path) -> RulesFile:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         raise RulesFileError(f"{path}: rules file not found; fix dast.rules in the baseline, or create it "
-                             "(zap-baseline.py -g writes one with every rule set to WARN)") from None
+                             "(zap-baseline.py -g writes one with every rule set to WARN)", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesFileError(f"{path}: cannot read the rules file: {exc}") from None
+        raise RulesFileError(f"{path}: cannot read the rules file: {exc}", path=path) from None
     return parse_rules(text, path)
 
 
@@ -114,7 +110,8 @@ def parse_rules(text: str, path: Path | None = None) -> RulesFile:
             hint = " (the fields are separated by spaces: use TABs)" if "  " in line or " " in fields[0] else ""
             raise RulesFileError(
                 f"{where}:{number}: expected `<rule id>\\t<LEVEL>\\t(<name>)` with TABs between the fields, "
-                f"found {len(fields) - 1} TAB(s){hint}; e.g. `10038\\tFAIL\\t(Content Security Policy Header Not Set)`")
+                f"found {len(fields) - 1} TAB(s){hint}; e.g. `10038\\tFAIL\\t(Content Security Policy Header Not Set)`",
+                path=path, line=number)
         key, level, third = fields[0].strip(), fields[1].strip(), fields[2].strip()
         message = fields[3].strip() if len(fields) > 3 else ""
         if level == "OUTOFSCOPE":
@@ -122,19 +119,20 @@ def parse_rules(text: str, path: Path | None = None) -> RulesFile:
             bad = [i for i in ids if i != "*" and not _RULE_ID.match(i)]
             if not ids or bad:
                 raise RulesFileError(f"{where}:{number}: OUTOFSCOPE needs `*` or comma-separated rule ids before it, "
-                                     f"got {key!r}")
+                                     f"got {key!r}", path=path, line=number)
             try:
                 pattern = re.compile(third)
             except re.error as exc:
                 raise RulesFileError(f"{where}:{number}: OUTOFSCOPE URL pattern {third!r} is not a valid regular "
-                                     f"expression: {exc}") from None
+                                     f"expression: {exc}", path=path, line=number) from None
             rules.out_of_scope.append(OutOfScope(ids, pattern, number))
             continue
         if level not in LEVELS:
             raise RulesFileError(f"{where}:{number}: level {level!r} of rule {key}: expected one of "
-                                 f"{', '.join(LEVELS)} or OUTOFSCOPE (upper case)")
+                                 f"{', '.join(LEVELS)} or OUTOFSCOPE (upper case)", path=path, line=number)
         if not _RULE_ID.match(key):
-            raise RulesFileError(f"{where}:{number}: {key!r} is not a ZAP rule id (e.g. 10038, or 10020-1)")
+            raise RulesFileError(f"{where}:{number}: {key!r} is not a ZAP rule id (e.g. 10038, or 10020-1)",
+                                 path=path, line=number)
         name = third[1:-1] if third.startswith("(") and third.endswith(")") else third
         rules.levels[key] = RuleLevel(key, level, name, message, number)
     return rules

@@ -5,7 +5,7 @@ The client (``zapv2.ZAPv2``) builds every call as a GET of ``http://zap/JSON/...
 never answers would hang the run for ever. :func:`connect` returns a client whose one
 transport method, ``_request_api``, does what the original does (the ``http://zap/`` guard,
 the ``X-ZAP-API-Key`` header, status validation) plus a timeout, and turns each way a call can
-fail into a :class:`~pytest_secure.dast.errors.DastError` naming the cause and the fix.
+fail into a :class:`~pytest_secure.core.errors.DastError` naming the cause and the fix.
 Everything else, the endpoint methods and their parameter names, is the client's own.
 """
 
@@ -15,7 +15,7 @@ import functools
 import json
 from typing import Any
 
-from .errors import ZapApiError, ZapKeyRejected, ZapNoAnswer, ZapUnreachable
+from ..core.errors import ZapApiError, ZapKeyRejected, ZapNoAnswer, ZapUnreachable
 
 _DROPPED = ("RemoteDisconnected", "Remote end closed connection", "Connection aborted", "Connection reset",
             "BadStatusLine", "without response")

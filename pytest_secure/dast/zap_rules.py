@@ -7,6 +7,9 @@ take their title, CWE and solution from the alert itself.
 
 from __future__ import annotations
 
+from ..core.findings import Severity
+from ..core.rules import Rule
+
 # plugin id -> (title, default severity, CWE or None, fix)
 PASSIVE: dict[str, tuple[str, str, int | None, str]] = {
     "10020": ("Missing Anti-clickjacking Header", "medium", 1021,
@@ -96,3 +99,12 @@ ACTIVE: dict[str, tuple[str, str, int | None, str]] = {
 IGNORED_IDS = frozenset({"-1", "50003", "60000", "60001"})
 
 KNOWN = {**PASSIVE, **ACTIVE}
+
+
+def known_rule(plugin_id: str, title: str, severity: str, cwe: int | None, fix: str) -> Rule:
+    return Rule(f"dast/zap-{plugin_id}", title, Severity.parse(severity), cwe, fix,
+                f"ZAP scan rule {plugin_id}: {title}.")
+
+
+RULES: tuple[Rule, ...] = tuple(known_rule(plugin_id, *spec) for plugin_id, spec in KNOWN.items())
+"""The ZAP scan rules pytest-secure knows, declared for the rule table (others come from alerts)."""

@@ -8,7 +8,7 @@ capped) -> passive scan drained (capped) -> active scan (optional, capped) -> al
 A phase that hits its cap is stopped and recorded in ``incomplete``: the alerts found so far
 are still read and reported, and the run marks the scan as an error. Anything that makes
 the scan meaningless (ZAP unreachable, wrong key, target unreachable from ZAP) raises a
-:class:`~pytest_secure.dast.errors.DastError`.
+:class:`~pytest_secure.core.errors.DastError`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.errors import DastError, ZapApiError, ZapTargetUnreachable
+from ..core.scope import scope_regexes
 from .alerts import Alert
 from .config import ZapSettings
-from .errors import DastError, ZapApiError, ZapTargetUnreachable
 from .progress import Progress
 from .zap_client import connect, expect_digits, expect_ok
 
@@ -39,19 +40,6 @@ class ZapRun:
     incomplete: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     urls: int = 0
-
-
-def scope_regexes(scope: tuple[str, ...]) -> list[str]:
-    """ZAP context include patterns (Java regexes over the whole URL) for target.scope entries."""
-    out = []
-    for entry in scope:
-        host, sep, port = entry.rpartition(":")
-        if not (sep and port.isdigit() and not host.endswith(":")):
-            host, port = entry, ""
-        host_re = re.escape(host.strip("[]")).replace(r"\*", "[^/:]*")
-        port_re = f":{port}" if port else r"(:\d+)?"
-        out.append(f"https?://{host_re}{port_re}(/.*)?")
-    return out
 
 
 class ZapScan:

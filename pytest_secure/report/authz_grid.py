@@ -16,31 +16,30 @@ MAX_TERMINAL_ROWS = 200
 
 def build(reporter: Any) -> dict[str, Any] | None:
     """The grid as JSON-ready data, or None when the run had no authz cells."""
-    from ..authz.matrix import CellCheck
-
-    cells = [c for c in reporter.session.checks if isinstance(c, CellCheck) and c.column]
+    cells = [(c, c.cell) for c in reporter.session.checks if c.area == "authz" and c.cell is not None]
     if not cells:
         return None
-    records = {r["check"]: r for r in reporter.records if r.get("area") == "authz"}
+    records = {r.check: r for r in reporter.records if r.area == "authz"}
     order = list(reporter.session.baseline.identities)
-    columns = sorted({c.column for c in cells}, key=lambda n: (order.index(n) if n in order else len(order), n))
+    columns = sorted({cell.column for _, cell in cells},
+                     key=lambda n: (order.index(n) if n in order else len(order), n))
     rows: dict[str, dict[str, Any]] = {}
     counts = {"violations": 0, "errors": 0, "warnings": 0}
     name_of = reporter.session.redactor.mask_known  # how records name their checks
-    for check in cells:
+    for check, cell in cells:
         record = records.get(name_of(check.name))
-        outcome = record["outcome"] if record else "not run"
-        findings = record["findings"] if record else []
+        outcome = record.outcome if record else "not run"
+        findings = record.findings if record else ()
         result = RESULT.get(outcome, "-")
         if outcome == "passed" and findings:
             result = "warn"
             counts["warnings"] += 1
         counts["violations"] += outcome == "failed"
         counts["errors"] += outcome == "error"
-        rows.setdefault(check.row, {})[check.column] = {
-            "expected": check.expected, "result": result, "outcome": outcome,
-            "rules": sorted({f["rule_id"] for f in findings}),
-            "nodeid": record["nodeid"] if record else None,
+        rows.setdefault(cell.row, {})[cell.column] = {
+            "expected": cell.expected, "result": result, "outcome": outcome,
+            "rules": sorted({f.rule_id for f in findings}),
+            "nodeid": record.nodeid if record else None,
         }
     return {"identities": columns, "rows": [{"request": r, "cells": c} for r, c in rows.items()], **counts}
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from ..gate import unneeded_waivers
-from ..session import SecureSession
+from ..core.baseline.model import Waiver
+from ..core.gate import unneeded_waivers
+from ..core.records import CheckRecord, FindingRecord
+from ..core.session import SecureSession
 
 
 class SecureReporter:
@@ -18,35 +20,35 @@ class SecureReporter:
     def __init__(self, config: pytest.Config, session: SecureSession) -> None:
         self.config = config
         self.session = session
-        self.records: list[dict[str, Any]] = []
+        self.records: list[CheckRecord] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = getattr(report, "secure_record", None)
         if record is not None:
-            self.records.append(record)
+            self.records.append(CheckRecord.from_dict(record))
 
-    def findings(self) -> list[dict[str, Any]]:
-        return [f for r in self.records for f in r["findings"]]
+    def findings(self) -> list[FindingRecord]:
+        return [f for r in self.records for f in r.findings]
 
     def used_places(self) -> set[str]:
-        return {place for r in self.records for place in r.get("used_waivers", [])}
+        return {place for r in self.records for place in r.used_waivers}
 
-    def unused_waivers(self) -> list[Any]:
+    def unused_waivers(self) -> list[Waiver]:
         """Waivers that matched no finding in this run (listed in the summary)."""
         used = self.used_places()
-        return [w for w in self.session.baseline.waivers if w.place not in used]
+        return [w for w in self.session.waivers if w.place not in used]
 
-    def unneeded_waivers(self) -> list[Any]:
+    def unneeded_waivers(self) -> list[Waiver]:
         """Waivers covering several checks, all judged in this run, that matched nothing: they
         fail the run (a waiver covering one check fails that check's item instead)."""
         name_of = self.session.redactor.mask_known  # how records name their checks
         coverage = {place: [name_of(n) for n in names] for place, names in self.session.waiver_coverage.items()}
-        judged = {f"{r['area']}[{r['check']}]" for r in self.records if r["outcome"] != "error"}
-        return unneeded_waivers(self.session.baseline.waivers, coverage, judged, self.used_places())
+        judged = {r.item_name for r in self.records if r.outcome != "error"}
+        return unneeded_waivers(self.session.waivers, coverage, judged, self.used_places())
 
-    def expiring_waivers(self, days: int = 30) -> list[Any]:
+    def expiring_waivers(self, days: int = 30) -> list[Waiver]:
         limit = self.session.today + datetime.timedelta(days=days)
-        return [w for w in self.session.baseline.waivers if w.expires <= limit]
+        return [w for w in self.session.waivers if w.expires <= limit]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         from .terminal import write_summary

@@ -23,19 +23,19 @@ def build(reporter: Any) -> dict[str, Any]:
         "target": session.redactor.clean(session.target.base_url),
         "fail_on": session.baseline.gates.fail_on.label,
         "summary": {
-            "checks": dict(Counter(r["outcome"] for r in reporter.records)),
-            "findings": dict(Counter(f["status"] for f in findings)),
-            "by_severity": dict(Counter(f["severity"] for f in findings)),
+            "checks": dict(Counter(r.outcome for r in reporter.records)),
+            "findings": dict(Counter(f.status for f in findings)),
+            "by_severity": dict(Counter(f.severity for f in findings)),
         },
-        "checks": reporter.records,
-        "findings": findings,
+        "checks": [r.to_dict() for r in reporter.records],
+        "findings": [f.to_dict() for f in findings],
         "authz_grid": build_authz_grid(reporter),
         "waivers": [
             {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket,
              "reason": session.redactor.clean(w.reason), "expires": w.expires.isoformat(),
              "expired": w.expired(session.today), "used": w.place not in unused,
              "place": w.place}
-            for w in session.baseline.waivers
+            for w in session.waivers
         ],
     }
 

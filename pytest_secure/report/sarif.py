@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import version
+from ..core.records import FindingRecord, RuleInfo
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 # GitHub code scanning reads this 0-10 score; mid-points of its bands
@@ -16,11 +17,11 @@ _LEVEL = {"failing": "error", "expired": "error", "warning": "warning", "waived"
 
 def build(reporter: Any) -> dict[str, Any]:
     findings = reporter.findings()
-    rules: dict[str, dict[str, Any]] = {}
+    rules: dict[str, RuleInfo] = {}
     for f in findings:
-        rules.setdefault(f["rule_id"], f["rule"])
+        rules.setdefault(f.rule_id, f.rule)
     rule_ids = sorted(rules)
-    results = [_result(f, rule_ids.index(f["rule_id"])) for f in findings]
+    results = [_result(f, rule_ids.index(f.rule_id)) for f in findings]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -32,50 +33,48 @@ def build(reporter: Any) -> dict[str, Any]:
                 "informationUri": "https://pypi.org/project/pytest-secure/",
                 "rules": [_rule(rules[r]) for r in rule_ids],
             }},
-            "invocations": [{"executionSuccessful": not any(r["outcome"] == "error" for r in reporter.records)}],
+            "invocations": [{"executionSuccessful": not any(r.outcome == "error" for r in reporter.records)}],
             "results": results,
         }],
     }
 
 
-def _rule(rule: dict[str, Any]) -> dict[str, Any]:
-    tags = ["security"] + ([f"external/cwe/cwe-{rule['cwe']}"] if rule.get("cwe") else [])
-    text = rule["description"] or rule["title"]
+def _rule(rule: RuleInfo) -> dict[str, Any]:
+    tags = ["security"] + ([f"external/cwe/cwe-{rule.cwe}"] if rule.cwe else [])
+    text = rule.description or rule.title
     return {
-        "id": rule["id"],
-        "name": "".join(p.capitalize() for p in rule["id"].replace("/", "-").split("-")),
-        "shortDescription": {"text": rule["title"]},
+        "id": rule.id,
+        "name": "".join(p.capitalize() for p in rule.id.replace("/", "-").split("-")),
+        "shortDescription": {"text": rule.title},
         "fullDescription": {"text": text},
-        "help": {"text": f"{text} Fix: {rule['fix']}", "markdown": f"{text}\n\n**Fix:** {rule['fix']}"},
-        "defaultConfiguration": {"level": "error" if rule["default_severity"] in ("critical", "high") else "warning"},
-        "properties": {"tags": tags, "security-severity": _SCORE[rule["default_severity"]],
+        "help": {"text": f"{text} Fix: {rule.fix}", "markdown": f"{text}\n\n**Fix:** {rule.fix}"},
+        "defaultConfiguration": {"level": "error" if rule.default_severity in ("critical", "high") else "warning"},
+        "properties": {"tags": tags, "security-severity": _SCORE[rule.default_severity],
                        "precision": "high"},
     }
 
 
-def _result(f: dict[str, Any], index: int) -> dict[str, Any]:
-    level = "note" if f["severity"] == "info" and f["status"] == "warning" else _LEVEL[f["status"]]
-    url = f["request"]["url"] if f.get("request") else None
-    location: dict[str, Any] = {"logicalLocations": [{"name": f["location"], "kind": "resource"}]}
-    if url:
-        location["physicalLocation"] = {"artifactLocation": {"uri": url}}
+def _result(f: FindingRecord, index: int) -> dict[str, Any]:
+    level = "note" if f.severity == "info" and f.status == "warning" else _LEVEL[f.status]
+    location: dict[str, Any] = {"logicalLocations": [{"name": f.location, "kind": "resource"}]}
+    if f.request is not None and f.request.url:
+        location["physicalLocation"] = {"artifactLocation": {"uri": f.request.url}}
     result: dict[str, Any] = {
-        "ruleId": f["rule_id"],
+        "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level,
-        "message": {"text": f"{f['message']} at {f['location']}"
-                    + (f" (evidence: {f['evidence']})" if f["evidence"] else "")},
+        "message": {"text": f"{f.message} at {f.location}" + (f" (evidence: {f.evidence})" if f.evidence else "")},
         "locations": [location],
-        "partialFingerprints": {"pytestSecure/v1": f["fingerprint"]},
-        "properties": {"severity": f["severity"], "status": f["status"], "area": f["area"],
-                       **({"reproduce": f["request"]["curl"]} if f.get("request") else {})},
+        "partialFingerprints": {"pytestSecure/v1": f.fingerprint},
+        "properties": {"severity": f.severity, "status": f.status, "area": f.area,
+                       **({"reproduce": f.request.curl} if f.request is not None else {})},
     }
-    if f["status"] in ("waived", "expired") and f.get("waiver"):
-        w = f["waiver"]
+    if f.status in ("waived", "expired") and f.waiver is not None:
+        w = f.waiver
         result["suppressions"] = [{
             "kind": "external",
-            "status": "accepted" if f["status"] == "waived" else "rejected",
-            "justification": f"{w['reason']} (owner {w['owner']}, ticket {w['ticket'] or '-'}, expires {w['expires']})",
+            "status": "accepted" if f.status == "waived" else "rejected",
+            "justification": f"{w.reason} (owner {w.owner}, ticket {w.ticket or '-'}, expires {w.expires})",
         }]
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..findings import Severity
+from ..core.findings import Severity
 from .authz_grid import write_grid
 
 
@@ -14,12 +14,12 @@ def write_summary(tr: Any, reporter: Any) -> None:
     records = reporter.records
     clean = reporter.session.redactor.clean
     tr.write_sep("=", "security summary")
-    outcomes = Counter(r["outcome"] for r in records)
+    outcomes = Counter(r.outcome for r in records)
     tr.write_line(f"checks: {len(records)} "
                   + " ".join(f"{k}={outcomes[k]}" for k in ("passed", "failed", "xfailed", "error") if outcomes[k]))
     if findings:
         tr.write_line("findings by severity and area:")
-        by = Counter((f["severity"], f["area"], f["status"]) for f in findings)
+        by = Counter((f.severity, f.area, f.status) for f in findings)
         for sev in sorted(Severity, reverse=True):
             rows = {(a, s): n for (sv, a, s), n in by.items() if sv == sev.label}
             if rows:
@@ -27,11 +27,11 @@ def write_summary(tr: Any, reporter: Any) -> None:
                 tr.write_line(f"  {sev.label:<8} {detail}")
     else:
         tr.write_line("findings: none")
-    warnings = [f for f in findings if f["status"] == "warning"]
+    warnings = [f for f in findings if f.status == "warning"]
     if warnings:
         tr.write_line(f"warnings (below fail_on={reporter.session.baseline.gates.fail_on.label}):")
         for f in warnings[:50]:
-            tr.write_line(clean(f"  {f['rule_id']} [{f['severity']}] {f['location']}: {f['message']}"))
+            tr.write_line(clean(f"  {f.rule_id} [{f.severity}] {f.location}: {f.message}"))
         if len(warnings) > 50:
             tr.write_line(f"  ... and {len(warnings) - 50} more (see --secure-json)")
     for w in reporter.expiring_waivers():

@@ -5,8 +5,6 @@ import textwrap
 
 import pytest
 
-from authz import helpers  # noqa: F401 - puts tests/authz/apps on sys.path
-
 _counter = itertools.count()
 
 

@@ -1,12 +1,7 @@
 """Helpers for the authz tests: the planted-bug apps, their baselines, running pytest --secure."""
 
 import itertools
-import sys
 import textwrap
-from pathlib import Path
-
-APPS = Path(__file__).parent / "apps"
-sys.path.insert(0, str(APPS))
 
 _counter = itertools.count()
 

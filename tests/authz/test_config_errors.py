@@ -2,7 +2,7 @@
 
 import pytest
 
-from authz.helpers import json_identities
+from tests.authz.helpers import json_identities
 
 HEAD = "version: 1\ntarget: {app: APP}\n" + json_identities(("alice", "dave"))
 

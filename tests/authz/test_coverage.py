@@ -2,14 +2,11 @@
 real Flask, FastAPI and Django apps."""
 
 
-import django_notes
-import fastapi_notes
-import flask_notes
-from servers import serve_wsgi
-
-from authz.helpers import json_identities, problems, run_secure
 from pytest_secure.authz.coverage import ignored
 from pytest_secure.authz.routes import from_app, from_openapi, template_regex
+from tests.authz.apps import django_notes, fastapi_notes, flask_notes
+from tests.authz.helpers import json_identities, problems, run_secure
+from tests.servers import serve_wsgi
 
 NOTES_OPS = {("GET", "/dashboard"), ("GET", "/reports/{report_id}/export.csv"), ("GET", "/notes"),
              ("POST", "/notes"), ("GET", "/notes/{note_id}"), ("PUT", "/notes/{note_id}"),
@@ -52,7 +49,7 @@ authz:
 
 
 def _run(pytester, app_module, mode="fail", extra="", target=None):
-    target = target or f"app: {app_module('from flask_notes import create_app; app = create_app()')}"
+    target = target or f"app: {app_module('from tests.authz.apps.flask_notes import create_app; app = create_app()')}"
     pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=target, mode=mode, extra=extra)})
     return run_secure(pytester, "-k", "coverage")
 
@@ -84,7 +81,7 @@ def test_route_table_coverage_with_ignores(pytester, app_module):
 
 
 def test_live_target_reads_the_route_table_of_module_app(pytester, app_module):
-    module = app_module("from flask_notes import create_app; app = create_app()")
+    module = app_module("from tests.authz.apps.flask_notes import create_app; app = create_app()")
     with serve_wsgi(flask_notes.create_app()) as url:
         extra = f"  coverage_source: {module}\n  coverage_ignore: [\"GET /login\", \"GET /openapi.json\"]\n"
         result, checks = _run(pytester, app_module, extra=extra, target=f"base_url: {url}")

@@ -2,9 +2,9 @@
 the ownership check) is missed by the fixed probes, found by hypothesis through schemathesis
 from the OpenAPI document, and shrunk to a minimal example shown as a redacted curl line."""
 
-from authz.helpers import notes_authz, notes_baseline, problems, run_secure
+from tests.authz.helpers import notes_authz, notes_baseline, problems, run_secure
 
-APP = "from flask_notes import create_app\napp = create_app({bugs!r})\n"
+APP = "from tests.authz.apps.flask_notes import create_app\napp = create_app({bugs!r})\n"
 
 
 def _run(pytester, app_module, bugs, explore):

@@ -3,9 +3,9 @@ app produces no finding (in-process through WSGI)."""
 
 import pytest
 
-from authz.helpers import notes_authz, notes_baseline, problems, run_secure
+from tests.authz.helpers import notes_authz, notes_baseline, problems, run_secure
 
-APP = "from flask_notes import create_app\napp = create_app({bugs!r})\n"
+APP = "from tests.authz.apps.flask_notes import create_app\napp = create_app({bugs!r})\n"
 
 # bug -> the cells that must fail, with the rule each reports
 PLANTED = {

@@ -3,7 +3,7 @@ server-side sessions) apps: each bug is found at its cells, the correct apps rep
 
 import pytest
 
-from authz.helpers import form_csrf_identities, json_identities, notes_authz, notes_baseline, problems, run_secure
+from tests.authz.helpers import form_csrf_identities, json_identities, notes_authz, notes_baseline, problems, run_secure
 
 EXPORT = {cell: ["authz/forbidden-access"] for cell in (
     "GET /reports/{id}/export.csv::alice", "GET /reports/{id}/export.csv::bob",
@@ -23,9 +23,9 @@ DJANGO_ONLY = {"fixation": {"session fixation::alice": ["authz/session-fixation"
                "logout": {"session logout::alice": ["authz/logout-session-alive"]}}
 
 FRAMEWORKS = {
-    "fastapi": dict(module="fastapi_notes", identities=json_identities(), openapi=True,
+    "fastapi": dict(module="tests.authz.apps.fastapi_notes", identities=json_identities(), openapi=True,
                     authz=dict(sessions=False, sequences=False)),
-    "django": dict(module="django_notes", identities=form_csrf_identities(), openapi=False,
+    "django": dict(module="tests.authz.apps.django_notes", identities=form_csrf_identities(), openapi=False,
                    authz=dict(sequences=False, anonymous="deny", session_cookie="sessionid", coverage="off")),
 }
 CASES = [(fw, bug, cells) for fw in FRAMEWORKS for bug, cells in

@@ -1,12 +1,14 @@
 """The planted-bug apps served on 127.0.0.1 by real servers (werkzeug for Flask and Django,
 uvicorn for FastAPI): every planted bug is found over the network, the correct apps stay quiet."""
 
-import pytest
-from servers import serve_asgi, serve_wsgi
+import importlib
 
-from authz.helpers import notes_authz, notes_baseline, problems, run_secure
-from authz.test_flask_planted import PLANTED
-from authz.test_frameworks_planted import CORE, DJANGO_ONLY, FRAMEWORKS
+import pytest
+
+from tests.authz.helpers import notes_authz, notes_baseline, problems, run_secure
+from tests.authz.test_flask_planted import PLANTED
+from tests.authz.test_frameworks_planted import CORE, DJANGO_ONLY, FRAMEWORKS
+from tests.servers import serve_asgi, serve_wsgi
 
 
 def merged(*tables):
@@ -19,12 +21,12 @@ def merged(*tables):
 
 def live_case(framework):
     if framework == "flask":
-        import flask_notes
+        from tests.authz.apps import flask_notes
 
         bugs = set(PLANTED)
         return flask_notes.create_app, serve_wsgi, bugs, merged(PLANTED), notes_authz(), None, True
     spec = FRAMEWORKS[framework]
-    module = __import__(spec["module"])
+    module = importlib.import_module(spec["module"])
     tables = {**CORE, **(DJANGO_ONLY if framework == "django" else {})}
     bugs = set(tables) - {"write_own"}  # write_own replaces note_write's handler: tested on its own
     serve = serve_asgi if framework == "fastapi" else serve_wsgi
@@ -48,7 +50,7 @@ def test_live_server(pytester, framework, planted):
 def test_prefetch_sends_each_request_once_and_changes_no_result(pytester):
     """concurrency: 4 (read-only cells sent ahead of their items) and concurrency: 1 agree,
     cell by cell, and send exactly as many requests to the server."""
-    import flask_notes
+    from tests.authz.apps import flask_notes
 
     results = {}
     for concurrency in (4, 1):

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from authz.helpers import problems, run_secure
+from tests.authz.helpers import problems, run_secure
 
 APP = '''
 import time
@@ -179,7 +179,7 @@ def test_token_lifetime_from_jwt_exp_and_expires_in(pytester, app_module):
 
 def test_session_checks_with_nothing_to_look_at_are_skipped_not_passed(pytester, app_module):
     # FastAPI notes: opaque bearer tokens, no cookie, no expiry in the answer
-    target = app_module("from fastapi_notes import create_app\napp = create_app()\n")
+    target = app_module("from tests.authz.apps.fastapi_notes import create_app\napp = create_app()\n")
     baseline = ("version: 1\ntarget: {app: " + target + "}\nidentities:\n"
                 "  alice: {login: {request: POST /login, json: {username: alice, password: alice-pw}, token: token}}\n"
                 "authz:\n  rules:\n    - {request: GET /dashboard, allow: [alice]}\n"

@@ -3,11 +3,11 @@ returns; the authz_matrix fixture checks a matrix built in code."""
 
 import textwrap
 
-from authz.helpers import json_identities
+from tests.authz.helpers import json_identities
 
 TESTS = '''
 import pytest
-from flask_notes import create_app
+from tests.authz.apps.flask_notes import create_app
 
 @pytest.mark.authz(allow=["analyst"])
 def test_export(authz_identity):
@@ -31,7 +31,7 @@ def test_plain_tests_are_untouched():
 
 
 def _project(pytester, app_module, bugs, identities=None):
-    target = app_module(f"from flask_notes import create_app\napp = create_app({bugs!r})\n")
+    target = app_module(f"from tests.authz.apps.flask_notes import create_app\napp = create_app({bugs!r})\n")
     module = target.split(":")[0]
     pytester.makefile(".yaml", **{"security-baseline": f"version: 1\ntarget: {{app: {target}}}\n"
                                                       + (identities or json_identities(("alice", "carol", "dave")))})

@@ -3,9 +3,10 @@ authz CWEs, no secret in any of them, and the same results under pytest-xdist -n
 
 import json
 
-from authz.helpers import APPS, notes_authz, notes_baseline, problems, run_secure
+from tests.authz.helpers import notes_authz, notes_baseline, problems, run_secure
+from tests.paths import ROOT
 
-APP = "from flask_notes import create_app\napp = create_app({bugs!r})\n"
+APP = "from tests.authz.apps.flask_notes import create_app\napp = create_app({bugs!r})\n"
 AUTHZ = notes_authz(sessions=False, revocation=False, sequences=False, coverage="off")
 
 
@@ -42,17 +43,16 @@ def test_grid_in_terminal_and_json_and_sarif_tags(pytester, app_module):
 
 
 def test_sarif_cwe_tags_of_every_access_control_rule():
-    import pytest_secure.authz.rules  # noqa: F401 - registers them
-    from pytest_secure.findings import get_rule
+    from pytest_secure.areas import RULES
 
-    cwes = {get_rule(r).cwe for r in ("authz/unauthenticated-access", "authz/forbidden-access",
+    cwes = {RULES[r].cwe for r in ("authz/unauthenticated-access", "authz/forbidden-access",
                                       "authz/forbidden-action", "authz/object-access", "authz/object-write",
                                       "authz/list-leak", "authz/uncovered-operation", "authz/revocation-delay")}
     assert cwes == {285, 639, 862, 863}
 
 
 def test_same_results_under_xdist(pytester, app_module, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(APPS))  # the xdist workers are subprocesses: they import the app too
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the xdist workers are subprocesses: they import tests.authz.apps too
     _project(pytester, app_module, {"list_leak", "admin_action"})
     _, single = run_secure(pytester)
     result, parallel = run_secure(pytester, "-n", "2", subprocess=True)

@@ -1,13 +1,13 @@
 """assert_revoked_within: the revocation check for Python tests, with any revoke hook."""
 
-import flask_notes
 import pytest
 
 from pytest_secure.authz import assert_revoked_within
-from pytest_secure.baseline.model import IdentityConfig, LoginConfig
-from pytest_secure.identities import Identity
-from pytest_secure.redaction import Redactor
-from pytest_secure.target import InProcessTarget
+from pytest_secure.core.baseline.model import IdentityConfig, LoginConfig
+from pytest_secure.core.identities import Identity
+from pytest_secure.core.redaction import Redactor
+from pytest_secure.core.target import InProcessTarget
+from tests.authz.apps import flask_notes
 
 
 def identities(bugs):

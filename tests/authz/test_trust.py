@@ -1,9 +1,9 @@
 """Trust preflight: a failed login is a setup error naming the identity; when an identity is
 refused what it should be allowed, its deny cells report an error, never a pass."""
 
-from authz.helpers import json_identities, notes_authz, notes_baseline, problems, run_secure
+from tests.authz.helpers import json_identities, notes_authz, notes_baseline, problems, run_secure
 
-APP = "from flask_notes import create_app\napp = create_app()\n"
+APP = "from tests.authz.apps.flask_notes import create_app\napp = create_app()\n"
 AUTHZ = notes_authz(sessions=False, revocation=False, sequences=False, coverage="off")
 
 

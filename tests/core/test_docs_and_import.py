@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
-from conftest import ROOT
-
 from pytest_secure import docgen
+from tests.paths import ROOT
 
 
 def test_generated_references_are_current(tmp_path):
@@ -20,7 +19,7 @@ def test_generated_references_are_current(tmp_path):
 
 
 def test_every_schema_key_has_a_description():
-    from pytest_secure.baseline.schema import baseline_schema
+    from pytest_secure.core.baseline.schema import baseline_schema
 
     def walk(schema, path):
         if isinstance(schema, dict):
@@ -54,7 +53,7 @@ def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
     from pytest_secure import plugin
 
     glue = {m.rsplit(".", i)[0] for m in plugin.pytest_plugins for i in range(m.count("."))}
-    expected = sorted({"pytest_secure", "pytest_secure.hookspecs", "pytest_secure.plugin", "pytest_secure.state", *glue})
+    expected = sorted({"pytest_secure", "pytest_secure.runner.hookspecs", "pytest_secure.plugin", "pytest_secure.core.state", *glue})
     assert f"SECURE {expected}" in proc.stdout, proc.stdout
 
 

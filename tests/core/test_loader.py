@@ -2,8 +2,8 @@
 
 import pytest
 
-from pytest_secure.baseline import load_baseline
-from pytest_secure.errors import BaselineError
+from pytest_secure.core.baseline import load_baseline
+from pytest_secure.core.errors import BaselineError
 
 
 def problems(path, environ=None):

@@ -207,7 +207,7 @@ def test_usage_errors_exit_4_without_traceback(pytester, baseline, expected):
 
 
 def test_unreachable_live_target_is_a_usage_error(pytester):
-    from servers import free_port
+    from tests.servers import free_port
 
     pytester.makefile(".yaml", **{"security-baseline": f"version: 1\ntarget: {{base_url: 'http://127.0.0.1:{free_port()}'}}\n"})
     result = pytester.runpytest("--secure")
@@ -218,7 +218,8 @@ def test_unreachable_live_target_is_a_usage_error(pytester):
 
 def test_secure_target_overrides_the_baseline_target(pytester):
     from flask import Flask
-    from servers import serve_wsgi
+
+    from tests.servers import serve_wsgi
 
     make_project(pytester, HEADERS_BASELINE.replace('target: {app: "{app}"}', 'target: {app: "{app}", scope: [127.0.0.1]}'))
     bad = Flask("bad")
@@ -265,16 +266,16 @@ def test_xdist_gives_the_same_results_and_one_report(pytester):
 def test_user_hooks_add_checks_and_see_findings(pytester):
     make_project(pytester, HEADERS_BASELINE, headers={**GOOD_HEADERS, "X-Powered-By": "x"})
     pytester.makeconftest(textwrap.dedent("""
-        from pytest_secure import Check, Finding, register_rule
+        from pytest_secure import Check, Finding, Rule
 
-        register_rule("custom/teapot", "No teapots", "high", 418, "Stop being a teapot.")
+        TEAPOT = Rule("custom/teapot", "No teapots", "high", 418, "Stop being a teapot.")
         SEEN = []
 
         def pytest_secure_collect_checks(baseline):
             def run(session):
                 r = session.fetch("GET", "/teapot")
                 return [Finding("custom/teapot", "teapot answer", "GET /teapot")] if r.status != 404 else []
-            return [Check("custom", "GET /teapot", ("custom/teapot",), run, path="/teapot")]
+            return [Check("custom", "GET /teapot", ("custom/teapot",), run, path="/teapot", defines=(TEAPOT,))]
 
         def pytest_secure_finding(finding, nodeid):
             SEEN.append(finding.rule_id)

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from pytest_secure.redaction import MASK, Redactor
+from pytest_secure.core.redaction import MASK, Redactor
 
 CANARY = "canary-7f3a9c51e2d84b60"
 
@@ -50,17 +50,16 @@ def test_canary_appears_in_no_output(pytester, monkeypatch, live):
     args = ["--secure", "--secure-sarif=out.sarif", "--secure-json=out.json", "--junitxml=junit.xml",
             "-rA", "--log-level=DEBUG", "-o", "log_cli=true", "-o", "junit_logging=all"]
     if live:
-        import importlib
-        import sys
+        import importlib.util
 
-        from servers import serve_wsgi
+        from tests.servers import serve_wsgi
 
-        sys.path.insert(0, str(pytester.path))
-        app = importlib.import_module("leakyapp").app
-        with serve_wsgi(app) as url:
+        # loaded from its file: neither sys.path nor sys.modules is touched
+        spec = importlib.util.spec_from_file_location("leakyapp", pytester.path / "leakyapp.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with serve_wsgi(module.app) as url:
             result = pytester.runpytest(*args, f"--secure-target={url}")
-        sys.path.remove(str(pytester.path))
-        sys.modules.pop("leakyapp", None)
     else:
         result = pytester.runpytest(*args)
     result.assert_outcomes(failed=3)

@@ -4,11 +4,11 @@ import gzip
 import time
 
 import pytest
-from servers import serve_asgi, serve_raw, serve_wsgi
 
-from pytest_secure.errors import ScopeError, TargetError
-from pytest_secure.redaction import Redactor, neutralise
-from pytest_secure.target import InProcessTarget, LiveTarget, ScopeGuard, import_app
+from pytest_secure.core.errors import ScopeError, TargetError
+from pytest_secure.core.redaction import Redactor, neutralise
+from pytest_secure.core.target import InProcessTarget, LiveTarget, ScopeGuard, import_app
+from tests.servers import serve_asgi, serve_raw, serve_wsgi
 
 
 def flask_app():
@@ -157,7 +157,7 @@ def test_a_target_that_never_answers_hits_the_timeout():
 
 
 def test_unreachable_target_is_a_clear_error():
-    from servers import free_port
+    from tests.servers import free_port
 
     target = LiveTarget(f"http://127.0.0.1:{free_port()}", ["127.0.0.1"], timeout=2)
     with pytest.raises(TargetError, match="cannot connect: Connection refused"):
@@ -171,7 +171,7 @@ def test_control_characters_and_ansi_are_neutralised():
 
 
 def test_import_app_errors_name_the_problem(tmp_path):
-    from pytest_secure.errors import AppImportError
+    from pytest_secure.core.errors import AppImportError
 
     (tmp_path / "badmod.py").write_text("raise RuntimeError('boom')\n")
     (tmp_path / "okmod.py").write_text("x = 1\ndef make():\n    return lambda e, s: []\n")

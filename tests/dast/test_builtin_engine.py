@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import literal
-from servers import serve_wsgi
-
 from pytest_secure.dast.crawler import Form, openapi_paths, parse_page
+from tests.dast.helpers import literal
+from tests.servers import serve_wsgi
 
 APP = r'''
 import pathlib

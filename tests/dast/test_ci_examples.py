@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import yaml
-from conftest import ROOT, literal
+
+from tests.dast.helpers import literal
+from tests.paths import ROOT
 
 CI = ROOT / "examples" / "ci"
 
@@ -56,7 +58,7 @@ def test_gitlab_job_runs_zap_stable_as_a_service_and_the_nightly_baseline():
 
 
 def test_wait_for_zap_gives_up_in_bounded_time():
-    from servers import free_port
+    from tests.servers import free_port
 
     proc = subprocess.run([sys.executable, str(CI / "wait_for_zap.py"), f"http://127.0.0.1:{free_port()}/", "0.5"],
                           capture_output=True, text=True, timeout=30)

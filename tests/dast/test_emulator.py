@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 import requests
 import zapv2
-from zap_emulator import Message, ZapEmulator
+
+from tests.dast.zap_emulator import Message, ZapEmulator
 
 KEY = "k-123456"
 

@@ -16,8 +16,9 @@ import contextlib
 import os
 
 import pytest
-from conftest import literal, zap_project
-from servers import serve_wsgi
+
+from tests.dast.helpers import literal, zap_project
+from tests.servers import serve_wsgi
 
 pytestmark = pytest.mark.skipif(not os.environ.get("ZAP_PROXY"), reason="set ZAP_PROXY to run against a real ZAP")
 

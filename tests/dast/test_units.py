@@ -7,9 +7,9 @@ import re
 
 import pytest
 import yaml
-from conftest import ZAP_KEY, zap_project
-from zap_emulator import Message
 
+from pytest_secure.core.findings import Finding, Severity
+from pytest_secure.core.scope import scope_regexes
 from pytest_secure.dast.alerts import Alert, deduplicate, severity_of, to_finding
 from pytest_secure.dast.config import ZapSettings
 from pytest_secure.dast.known import KnownFinding, fingerprint, known_waivers, read_known, write_known
@@ -17,8 +17,9 @@ from pytest_secure.dast.progress import Progress
 from pytest_secure.dast.result import RuleGroup, ScanResult
 from pytest_secure.dast.rules_file import RulesFileError, parse_rules
 from pytest_secure.dast.zap_client import connect
-from pytest_secure.dast.zap_scan import ZapScan, scope_regexes
-from pytest_secure.findings import Finding, Severity
+from pytest_secure.dast.zap_scan import ZapScan
+from tests.dast.helpers import ZAP_KEY, zap_project
+from tests.dast.zap_emulator import Message
 
 
 def api_alert(**fields):

@@ -4,12 +4,12 @@ never a traceback and never a hang."""
 from __future__ import annotations
 
 import pytest
-from conftest import ZAP_KEY, literal, zap_project
-from servers import free_port, serve_raw
-from zap_emulator import ZapEmulator
 
-from pytest_secure.dast.errors import ZapApiError
+from pytest_secure.core.errors import ZapApiError
 from pytest_secure.dast.zap_client import expect_digits
+from tests.dast.helpers import ZAP_KEY, literal, zap_project
+from tests.dast.zap_emulator import ZapEmulator
+from tests.servers import free_port, serve_raw
 
 
 def run(pytester, *args):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ZAP_KEY, literal, zap_project
+from tests.dast.helpers import ZAP_KEY, literal, zap_project
 
 RULES = """\
     # zap-baseline.py rules file, as a team keeps it

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.paths import ROOT
+
 BASELINE = """
     version: 1
-    target: {{app: "fuzz.apps:{factory}()", openapi: /openapi.json}}
+    target: {{app: "tests.fuzz.apps:{factory}()", openapi: /openapi.json}}
     fuzz:
       max_examples: {examples}
       seed: 0
@@ -24,8 +26,8 @@ BASELINE = """
 def isolated(monkeypatch):
     """For runs whose exact findings matter: a fresh process (an in-process run can meet
     schemathesis modules that earlier tests' in-process runs imported twice), which imports
-    fuzz.apps from tests/."""
-    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parent.parent))
+    tests.fuzz.apps from the repository root."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
     return True
 
 
@@ -108,8 +110,8 @@ def test_a_stored_regression_replays_and_fails_before_anything_is_generated(pyte
 
         @pytest.hookimpl(trylast=True)
         def pytest_runtest_teardown(item):
-            from fuzz import apps  # noqa: F401  (the apps record what they saw)
-            state = item.config.stash[__import__("pytest_secure.state", fromlist=["STATE"]).STATE]
+            from tests.fuzz import apps  # noqa: F401  (the apps record what they saw)
+            state = item.config.stash[__import__("pytest_secure.core.state", fromlist=["STATE"]).STATE]
             seen = state.target.app.config["seen"]
             with open("seen.json", "w") as handle:
                 import json
@@ -169,7 +171,7 @@ def test_a_broken_regressions_file_is_a_clear_error(pytester):
 def test_no_openapi_document_is_a_clear_error(pytester):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
         version: 1
-        target: {app: "fuzz.apps:fixed_shop()"}
+        target: {app: "tests.fuzz.apps:fixed_shop()"}
         fuzz: {max_examples: 5}
         """)})
     result = pytester.runpytest("--secure")
@@ -180,7 +182,7 @@ def test_no_openapi_document_is_a_clear_error(pytester):
 def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_error(pytester, isolated):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
         version: 1
-        target: {app: "fuzz.apps:fixed_shop()", openapi: /openapi.json}
+        target: {app: "tests.fuzz.apps:fixed_shop()", openapi: /openapi.json}
         fuzz: {max_examples: 5, seed: 0, operations: [GET /echo, DELETE /nothing]}
         """)})
     result = pytester.runpytest_subprocess("--secure", "-v")
@@ -189,9 +191,8 @@ def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_err
 
 
 def test_schema_from_a_local_file_against_a_live_server(pytester):
-    from servers import serve_wsgi
-
-    from fuzz.apps import _spec, vulnerable_shop
+    from tests.fuzz.apps import _spec, vulnerable_shop
+    from tests.servers import serve_wsgi
 
     Path(pytester.path / "openapi.json").write_text(json.dumps(_spec("Shop")))
     with serve_wsgi(vulnerable_shop()) as url:
@@ -210,7 +211,7 @@ def test_schema_from_a_local_file_against_a_live_server(pytester):
 
 NOTES_BASELINE = """
     version: 1
-    target: {{app: "fuzz.apps:{factory}()", openapi: /openapi.json}}
+    target: {{app: "tests.fuzz.apps:{factory}()", openapi: /openapi.json}}
     identities:
       alice: {{login: {{request: POST /login, json: {{username: alice, password: "${{ALICE_PW:-alice-pw-1}}"}}, token: access_token}}}}
     fuzz: {{max_examples: 30, seed: 0, exclude: [POST /login]}}
@@ -270,9 +271,8 @@ def test_traversal_command_trace_and_echo_defects(pytester, isolated, factory, e
 
 
 def test_schema_fetched_from_a_live_service_in_scope(pytester):
-    from servers import serve_asgi
-
-    from fuzz.apps import vulnerable_api
+    from tests.fuzz.apps import vulnerable_api
+    from tests.servers import serve_asgi
 
     with serve_asgi(vulnerable_api()) as url:
         pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(f"""
@@ -292,8 +292,8 @@ def test_schema_fetched_from_a_live_service_in_scope(pytester):
 def test_failures_map_to_rules_and_unknown_ones_to_check_failed():
     from schemathesis.core.failures import AcceptedNegativeData, CustomFailure
 
-    from pytest_secure.fuzzer import problem_of
-    from pytest_secure.oracles import security_failure_class
+    from pytest_secure.fuzz.engine import problem_of
+    from pytest_secure.fuzz.oracles import security_failure_class
 
     ours = security_failure_class()(operation="GET /x", title="reflected", message="m", rule_id="fuzz/reflected-xss",
                                     evidence="<p><psec-xss></p>")
@@ -309,8 +309,8 @@ def test_failures_map_to_rules_and_unknown_ones_to_check_failed():
 
 
 def test_seed_is_zero_in_ci_and_random_elsewhere(write_baseline, monkeypatch):
-    from pytest_secure.baseline import load_baseline
-    from pytest_secure.checks.fuzz import FuzzConfig
+    from pytest_secure.core.baseline import load_baseline
+    from pytest_secure.fuzz.area import FuzzConfig
 
     path = write_baseline("version: 1\ntarget: {base_url: 'http://127.0.0.1:9', openapi: /openapi.json}\nfuzz: {}\n")
     monkeypatch.setenv("CI", "true")
@@ -339,7 +339,7 @@ def _header_echo(conn):
 
 
 def test_header_injection_through_a_raw_server(pytester):
-    from servers import serve_raw
+    from tests.servers import serve_raw
 
     spec = {"openapi": "3.0.3", "info": {"title": "echo", "version": "1"}, "paths": {"/echo": {"get": {
         "parameters": [{"name": "v", "in": "query", "required": True, "schema": {"type": "string"}}],

@@ -3,14 +3,14 @@ feeds Hypothesis-drawn payloads and shrinks; both find the planted defects of th
 
 import textwrap
 
-from pytest_secure.fuzzing import marker_payloads
+from pytest_secure.fuzz.marker import marker_payloads
 
 
 def test_marker_runs_once_per_payload_and_finds_the_reflection(pytester):
     pytester.makepyfile(test_shop=textwrap.dedent("""
         import pytest
-        from fuzz.apps import fixed_shop, vulnerable_shop
-        from pytest_secure.oracles import assert_safe
+        from tests.fuzz.apps import fixed_shop, vulnerable_shop
+        from pytest_secure.fuzz.oracles import assert_safe
 
         @pytest.mark.fuzz("xss", per_family=3)
         @pytest.mark.parametrize("factory", [fixed_shop, vulnerable_shop])
@@ -53,7 +53,7 @@ def test_unknown_family_in_the_marker_is_a_usage_error(pytester):
 def test_decorator_feeds_the_users_function_and_shrinks(pytester):
     pytester.makepyfile(test_slug=textwrap.dedent("""
         import re
-        from pytest_secure.fuzzing import fuzz_payloads
+        from pytest_secure.fuzz.marker import fuzz_payloads
 
         def naive_slug(text):
             return text.lower().replace(" ", "-")  # planted: keeps quotes, tags, NUL...

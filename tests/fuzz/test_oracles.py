@@ -5,8 +5,8 @@ import html
 
 import pytest
 
-from pytest_secure import oracles as o
-from pytest_secure.strategies import EVAL_MARKER
+from pytest_secure.fuzz import oracles as o
+from pytest_secure.fuzz.strategies import EVAL_MARKER
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 JSON = [("Content-Type", "application/json")]
@@ -118,7 +118,8 @@ def flask_app():
 def test_assert_safe_accepts_flask_requests_and_httpx_responses(flask_app):
     import httpx
     import requests
-    from servers import serve_wsgi
+
+    from tests.servers import serve_wsgi
 
     payload = "<img src=x onerror=alert(1)>"
     client = flask_app.test_client()

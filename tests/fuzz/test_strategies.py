@@ -5,7 +5,7 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-from pytest_secure import strategies as ps
+from pytest_secure.fuzz import strategies as ps
 
 FAST = settings(max_examples=30, derandomize=True, database=None)
 

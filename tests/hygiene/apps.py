@@ -34,7 +34,7 @@ DJANGO_DEFAULT = {  # what `django-admin startproject` writes, minus the databas
 DJANGO_HARDENED = {
     **DJANGO_DEFAULT,
     "DEBUG": False,
-    "MIDDLEWARE": [*DJANGO_DEFAULT["MIDDLEWARE"], "hygiene.apps.csp_middleware"],
+    "MIDDLEWARE": [*DJANGO_DEFAULT["MIDDLEWARE"], f"{__name__}.csp_middleware"],
     "SECURE_HSTS_SECONDS": 31536000,
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
     "SESSION_COOKIE_SECURE": True,

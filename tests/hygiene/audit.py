@@ -10,15 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from servers import serve_asgi, serve_wsgi
-
-from pytest_secure.baseline import load_baseline
-from pytest_secure.checks import collect_checks
-from pytest_secure.errors import SecureError
-from pytest_secure.findings import Finding
-from pytest_secure.redaction import Redactor
-from pytest_secure.session import SecureSession
-from pytest_secure.target import InProcessTarget, LiveTarget, is_asgi_app
+from pytest_secure.areas import RULES
+from pytest_secure.core.baseline import load_baseline
+from pytest_secure.core.errors import SecureError
+from pytest_secure.core.findings import Finding
+from pytest_secure.core.redaction import Redactor
+from pytest_secure.core.session import SecureSession
+from pytest_secure.core.target import InProcessTarget, LiveTarget, is_asgi_app
+from pytest_secure.runner.collect import collect_checks
+from tests.servers import serve_asgi, serve_wsgi
 
 
 def load(text: str) -> Any:
@@ -29,8 +29,8 @@ def load(text: str) -> Any:
 
 
 def run_checks(baseline: Any, target: Any) -> list[Finding]:
-    session = SecureSession(baseline, target, Redactor(baseline.secrets))
-    session.checks = collect_checks(baseline)
+    session = SecureSession(baseline, target, Redactor(baseline.secrets), RULES)
+    session.start_run(collect_checks(baseline))
     findings: list[Finding] = []
     try:
         for check in session.checks:

@@ -1,7 +1,7 @@
-"""Build :class:`~pytest_secure.target.Response` objects for offline rule tests."""
+"""Build :class:`~pytest_secure.core.target.Response` objects for offline rule tests."""
 
-from pytest_secure.findings import Request
-from pytest_secure.target import Response
+from pytest_secure.core.findings import Request
+from pytest_secure.core.target import Response
 
 
 def resp(headers=(), body=b"", status=200, url="https://example.test/", method="GET", request_headers=None,

@@ -4,9 +4,9 @@ Starlette's TestClient, the Flask test client, Django's test client, requests an
 import httpx
 import pytest
 import requests
-from servers import serve_wsgi
 
-from pytest_secure.assertions import assert_secure_cookies, assert_secure_headers, audit_headers
+from pytest_secure.hygiene.assertions import assert_secure_cookies, assert_secure_headers, audit_headers
+from tests.servers import serve_wsgi
 
 from . import apps
 
@@ -55,11 +55,11 @@ def test_django_test_client():
     from django.test import Client
     from django.test.utils import override_settings
 
-    with override_settings(**apps.DJANGO_HARDENED, ROOT_URLCONF="hygiene.apps"):
+    with override_settings(**apps.DJANGO_HARDENED, ROOT_URLCONF=apps.__name__):
         good = Client().get("/", secure=True)
     assert_secure_headers(good)
     assert_secure_cookies(good)  # Django keeps cookies apart from headers: the adapter reads both
-    with override_settings(**apps.DJANGO_DEFAULT, ROOT_URLCONF="hygiene.apps"):
+    with override_settings(**apps.DJANGO_DEFAULT, ROOT_URLCONF=apps.__name__):
         bad = Client().get("/", secure=True)
     with pytest.raises(AssertionError, match="cookies/lifetime-too-long"):
         assert_secure_cookies(bad)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_secure.checks.cookies import CookiePolicy
-from pytest_secure.checks.headers import HeaderPolicy
-from pytest_secure.convert_drheader import convert
-from pytest_secure.target import InProcessTarget
+from pytest_secure.core.target import InProcessTarget
+from pytest_secure.hygiene.convert_drheader import convert
+from pytest_secure.hygiene.cookies import CookiePolicy
+from pytest_secure.hygiene.headers import HeaderPolicy
 
 from . import apps
 
@@ -111,7 +111,7 @@ def test_the_comparison_table_in_the_docs_is_current(rows):
 
 
 def test_drheader_default_rules_convert_to_a_valid_baseline(write_baseline):
-    from pytest_secure.baseline import load_baseline
+    from pytest_secure.core.baseline import load_baseline
 
     doc, notes = convert(drheader_default_rules())
     baseline = load_baseline(write_baseline(yaml.safe_dump(doc)), environ={})
@@ -132,10 +132,7 @@ def test_nonce_case_where_we_deliberately_differ():
     assert semantic.audit(page) == []
 
 
-if __name__ == "__main__":  # regenerate the table: python -m tests.hygiene.test_drheader_comparison
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if __name__ == "__main__":  # regenerate the table, from the repository root: python -m tests.hygiene.test_drheader_comparison
     table = render(comparison_rows())
     text = DOC.read_text(encoding="utf-8")
     start = text.index("<!-- table -->") + len("<!-- table -->\n")

@@ -3,8 +3,8 @@
 
 import pytest
 
-from pytest_secure.grade import TestResult as Result
-from pytest_secure.grade import grade_of, grade_response, meets, score
+from pytest_secure.hygiene.observatory import TestResult as Result
+from pytest_secure.hygiene.observatory import grade_of, grade_response, meets, score
 
 from .responses import resp
 

@@ -5,8 +5,8 @@ import sys
 
 import yaml
 
-from pytest_secure.checks.headers import HeaderPolicy
-from pytest_secure.parsers import (
+from pytest_secure.hygiene.headers import HeaderPolicy
+from pytest_secure.hygiene.parsers import (
     parse_cache_control,
     parse_csp,
     parse_hsts,
@@ -88,7 +88,7 @@ def test_convert_command_prints_a_baseline(tmp_path):
     rules.write_text("Set-Cookie:\n  Required: Optional\n  Must-Contain: [HttpOnly, Secure, SameSite=Strict]\n"
                      "  Cookies:\n    tracker: {Required: False}\n"
                      "Referrer-Policy:\n  Required: True\n  Value-One-Of: [no-referrer]\n  Frobnicate: 1\n")
-    out = subprocess.run([sys.executable, "-m", "pytest_secure.convert_drheader", str(rules)], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "pytest_secure.hygiene.convert_drheader", str(rules)], capture_output=True,
                          text=True, check=True).stdout
     assert "# note: Referrer-Policy: key 'Frobnicate' has no pytest-secure equivalent; dropped" in out
     doc = yaml.safe_load(out)

@@ -95,7 +95,7 @@ def test_findings_reach_the_json_report(pytester):
 
 OTHER_CLIENTS = """
 import httpx, requests
-from servers import serve_wsgi
+from tests.servers import serve_wsgi
 from starlette.testclient import TestClient
 from fastapi import FastAPI
 from passiveapp import app
@@ -126,13 +126,13 @@ def test_other_clients_are_audited_too(pytester):
 
 def test_django_test_client_is_audited(pytester):
     tests = """
-    from hygiene import apps
+    from tests.hygiene import apps
 
     def test_django_default():
         apps.django_app(apps.DJANGO_DEFAULT)
         from django.test import Client
         from django.test.utils import override_settings
-        with override_settings(**apps.DJANGO_DEFAULT, ROOT_URLCONF="hygiene.apps"):
+        with override_settings(**apps.DJANGO_DEFAULT, ROOT_URLCONF="tests.hygiene.apps"):
             assert Client().get("/").status_code == 200
     """
     project(pytester, tests=tests)

@@ -10,9 +10,9 @@ import warnings
 
 import pytest
 import trustme
-from servers import serve_wsgi
 
-from pytest_secure.checks.tls import TlsEndpoint, check_certificate, name_matches, probe_protocols
+from pytest_secure.hygiene.tls import TlsEndpoint, check_certificate, name_matches, probe_protocols
+from tests.servers import serve_wsgi
 
 NOW = datetime.datetime.now(datetime.UTC)
 

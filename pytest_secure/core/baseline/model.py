@@ -1,0 +1,251 @@
+"""The typed baseline: what the loader returns once the file is valid.
+
+Only the sections every area needs are typed here (target, identities, gates, waivers).
+Each area's own section is typed by its check module from ``Baseline.section(name)``, so an
+area stays one module.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..findings import Finding, Severity
+from .yamlpos import Path as KeyPath
+from .yamlpos import Positions
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    app: str | None = None
+    base_url: str | None = None
+    scope: tuple[str, ...] = ()
+    openapi: str | None = None
+    timeout: float = 10.0
+    max_body_bytes: int = 1_048_576
+    max_redirects: int = 5
+    verify: bool | str = True
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoginConfig:
+    method: str
+    path: str
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    token: str | None = None
+    expect_status: tuple[int, ...] = (200, 201, 204, 302, 303)
+    extra: dict[str, Any] = field(default_factory=dict)  # login keys owned by identities.py (csrf, ...)
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    name: str
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+    bearer: str | None = None
+    basic: tuple[str, str] | None = None
+    login: LoginConfig | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # keys owned by area modules
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    reason: str
+    owner: str
+    expires: datetime.date
+    where: str | None = None
+    ticket: str | None = None
+    place: str = ""  # "file:line:col" of the waiver, for messages
+
+    def covers(self, rule_id: str, path: str | None) -> bool:
+        """Whether this waiver applies to ``rule_id`` at ``path`` (None: any path)."""
+        if not fnmatch.fnmatchcase(rule_id, self.rule):
+            return False
+        return self.where is None or path is None or fnmatch.fnmatchcase(path, self.where)
+
+    def matches(self, finding: Finding) -> bool:
+        return self.covers(finding.rule_id, finding.path)
+
+    def expired(self, today: datetime.date) -> bool:
+        return today > self.expires
+
+    @property
+    def label(self) -> str:
+        where = f" at {self.where}" if self.where else ""
+        return f"{self.rule}{where}" + (f" ({self.ticket})" if self.ticket else "")
+
+    def describe(self) -> str:
+        ticket = f", ticket {self.ticket}" if self.ticket else ""
+        return f"waived by {self.owner}{ticket} until {self.expires.isoformat()}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Gates:
+    fail_on: Severity = Severity.HIGH
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        """A finding's severity after the baseline's per-rule overrides (``default`` when none applies)."""
+        if rule_id in self.severity:
+            return self.severity[rule_id]
+        for pattern, sev in self.severity.items():
+            if fnmatch.fnmatchcase(rule_id, pattern):
+                return sev
+        return default
+
+
+class FrozenDict(dict[Any, Any]):
+    """A dict that refuses changes: the loaded baseline is read-only everywhere."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the loaded baseline is read-only; build a new one (pytest_secure.core.baseline.overridden)")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> dict[Any, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return thaw(self)
+
+
+class FrozenList(list[Any]):
+    """A list that refuses changes (see :class:`FrozenDict`)."""
+
+    _refuse = FrozenDict._refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = remove = pop = clear = sort = \
+        reverse = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> Any:
+        return (FrozenList, (list(self),))
+
+    def __copy__(self) -> list[Any]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return thaw(self)
+
+
+def freeze(value: Any) -> Any:
+    """``value`` with every dict and list in it made read-only."""
+    if isinstance(value, dict):
+        return FrozenDict((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return FrozenList(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, changeable deep copy of a (frozen) document."""
+    if isinstance(value, dict):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The loaded baseline: read-only. Command-line overrides build a new, validated one
+    (:func:`pytest_secure.core.baseline.loader.overridden`)."""
+
+    path: Path
+    data: dict[str, Any]  # the validated, preset-merged document (a FrozenDict)
+    positions: Positions
+    target: TargetConfig
+    identities: dict[str, IdentityConfig]  # a FrozenDict
+    gates: Gates
+    waivers: tuple[Waiver, ...]
+    secrets: frozenset[str]
+    presets: tuple[str, ...] = ()
+
+    def section(self, name: str) -> Any:
+        """The raw, validated section ``name`` (None when the file has none)."""
+        return self.data.get(name)
+
+    def place(self, *path: str | int) -> str:
+        """``file:line:col`` of a key path, for error messages."""
+        line, col = self.positions.of(tuple(path))
+        return f"{self.path}:{line}:{col}"
+
+
+def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets: set[str],
+                presets: tuple[str, ...]) -> Baseline:
+    """Turn a validated document into the typed :class:`Baseline`."""
+    t = data.get("target") or {}
+    target = TargetConfig(
+        app=t.get("app"),
+        base_url=t.get("base_url"),
+        scope=tuple(t.get("scope") or ()),
+        openapi=t.get("openapi"),
+        timeout=float(t.get("timeout", 10)),
+        max_body_bytes=int(t.get("max_body_bytes", 1_048_576)),
+        max_redirects=int(t.get("max_redirects", 5)),
+        verify=t.get("verify", True),
+        headers=dict(t.get("headers") or {}),
+    )
+    identities = {"anonymous": IdentityConfig("anonymous")}
+    for name, spec in (data.get("identities") or {}).items():
+        identities[name] = _identity(name, spec or {})
+    g = data.get("gates") or {}
+    gates = Gates(
+        fail_on=Severity.parse(g.get("fail_on", "high")),
+        severity={k: Severity.parse(v) for k, v in (g.get("severity") or {}).items()},
+    )
+    waivers = []
+    for i, w in enumerate(data.get("waivers") or []):
+        line, col = positions.of(("waivers", i))
+        waivers.append(Waiver(
+            rule=w["rule"], reason=w["reason"], owner=w["owner"],
+            expires=datetime.date.fromisoformat(w["expires"]), where=w.get("where"), ticket=w.get("ticket"),
+            place=f"{path}:{line}:{col}",
+        ))
+    return Baseline(path, freeze(data), positions, target, FrozenDict(identities), gates, tuple(waivers),
+                    frozenset(secrets), presets)
+
+
+_CORE_IDENTITY_KEYS = {"headers", "cookies", "bearer", "basic", "login"}
+_CORE_LOGIN_KEYS = {"request", "json", "form", "token", "expect_status"}
+
+
+def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
+    login = None
+    if "login" in spec:
+        lg = spec["login"]
+        method, _, lpath = lg["request"].partition(" ")
+        login = LoginConfig(
+            method=method, path=lpath, json=lg.get("json"), form=lg.get("form"), token=lg.get("token"),
+            expect_status=tuple(lg.get("expect_status", (200, 201, 204, 302, 303))),
+            extra={k: v for k, v in lg.items() if k not in _CORE_LOGIN_KEYS},
+        )
+    basic = spec.get("basic")
+    return IdentityConfig(
+        name=name,
+        headers=dict(spec.get("headers") or {}),
+        cookies=dict(spec.get("cookies") or {}),
+        bearer=spec.get("bearer"),
+        basic=(basic["username"], basic["password"]) if basic else None,
+        login=login,
+        extra={k: v for k, v in spec.items() if k not in _CORE_IDENTITY_KEYS},
+    )
+
+
+def key_path_text(path: KeyPath) -> str:
+    """``cookies."*".samesite`` / ``waivers[0].expires``: a key path as users write it."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = part if part.replace("_", "a").replace("-", "a").isalnum() else f'"{part}"'
+            out += ("." if out else "") + text
+    return out or "(top level)"

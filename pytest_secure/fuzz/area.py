@@ -1,0 +1,242 @@
+"""The ``fuzz:`` area: one pytest item per OpenAPI operation, fuzzed through schemathesis.
+
+Each item first replays the operation's stored regressions (a stored example that fails again
+fails the item without generating anything), then lets schemathesis generate requests with
+pytest-secure's payloads injected and its oracles as checks (see :mod:`pytest_secure.fuzz.engine`).
+Failing inputs are shrunk, reported with a redacted curl line, and stored in the regressions
+file.
+
+Collection reads the OpenAPI document only when ``operations: all`` asks for every operation
+(from a file, the in-process app, or one scope-checked GET to a live service).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.area import Check, SectionArea
+from ..core.errors import SetupError, TargetError
+from ..core.findings import Finding
+from ..core.rules import Rule, rules_from
+
+if TYPE_CHECKING:
+    from ..core.baseline.model import Baseline
+    from ..core.session import SecureSession
+
+AREA = "fuzz"
+
+_RULES = (
+    ("fuzz/server-error", "Server error on crafted input", "high", 755,
+     "Validate input before use and handle errors: crafted input must get a 4xx, never an unhandled exception."),
+    ("fuzz/stack-trace", "Stack trace or debug page in a response", "medium", 209,
+     "Turn debug mode off in production and return generic error pages; log the details server-side."),
+    ("fuzz/database-error", "Database error caused by input (injection)", "high", 89,
+     "Use parameterised queries (placeholders) for every value; never build SQL or NoSQL queries from strings."),
+    ("fuzz/reflected-xss", "Input reflected unencoded into HTML (XSS)", "high", 79,
+     "Encode output for its context (HTML text, attribute, script, URL); use an auto-escaping template engine."),
+    ("fuzz/template-injection", "Server-side template injection", "critical", 1336,
+     "Never compile templates from input; pass input to fixed templates as data."),
+    ("fuzz/command-injection", "OS command injection", "critical", 78,
+     "Do not run shells with input; call programs with an argument list (no shell) and validate arguments."),
+    ("fuzz/path-traversal", "Path traversal: a system file was served", "high", 22,
+     "Resolve paths against a fixed base folder and refuse any result outside it; prefer ids over file names."),
+    ("fuzz/open-redirect", "Open redirect to a host chosen by the input", "medium", 601,
+     "Redirect only to relative paths or to an allow-list of hosts; reject scheme-relative (//host) targets."),
+    ("fuzz/header-injection", "Response header injection (CRLF)", "high", 113,
+     "Reject CR and LF in any value written to a response header; use the framework's header API."),
+    ("fuzz/slow-response", "Slow response on crafted input (ReDoS)", "medium", 1333,
+     "Bound input length and use regular expressions without nested quantifiers (or a linear-time engine)."),
+    ("fuzz/invalid-input-accepted", "Invalid input accepted", "low", 20,
+     "Validate requests against the schema and answer 400/422 to invalid input."),
+    ("fuzz/sensitive-echo", "Secret or personal data echoed back", "medium", 200,
+     "Never echo passwords, tokens or card numbers back; mask them in responses and error messages."),
+    ("fuzz/check-failed", "A schemathesis check failed", "medium", None,
+     "See the message: a check added to the fuzz run found the response wrong."),
+)
+RULES: tuple[Rule, ...] = rules_from(_RULES, lambda title: f"Found by fuzzing an OpenAPI operation with attack "
+                                                         f"payloads: {title[0].lower()}{title[1:]}.")
+RULE_IDS = tuple(r.id for r in RULES)
+
+
+@dataclass(frozen=True)
+class FuzzConfig:
+    """The ``fuzz:`` section, typed."""
+
+    openapi: str | None
+    operations: tuple[str, ...] | None  # None: all
+    exclude: tuple[str, ...]
+    identities: tuple[str, ...]
+    max_examples: int
+    seed: int
+    shrink: bool
+    payloads: tuple[str, ...]
+    oracles: tuple[str, ...]
+    max_response_time: float
+    regressions: Path
+    record: bool
+
+    @classmethod
+    def from_baseline(cls, baseline: Baseline) -> FuzzConfig:
+        from . import engine as fuzzer
+        from . import strategies
+
+        section = baseline.section(AREA) or {}
+        operations = section.get("operations", "all")
+        if "identities" in section:
+            identities = tuple(section["identities"])
+        elif "identity" in section:
+            identities = (section["identity"],)
+        else:
+            declared = [name for name in baseline.identities if name != "anonymous"]
+            identities = (declared[0] if declared else "anonymous",)
+        seed = section.get("seed")
+        if seed is None:
+            seed = 0 if os.environ.get("CI") else random.SystemRandom().getrandbits(32)
+        return cls(
+            openapi=section.get("openapi") or baseline.target.openapi,
+            operations=None if operations == "all" else tuple(_normalise(o) for o in operations),
+            exclude=tuple(_normalise(e) for e in section.get("exclude") or ()),
+            identities=identities,
+            max_examples=int(section.get("max_examples", 100)),
+            seed=int(seed),
+            shrink=bool(section.get("shrink", True)),
+            payloads=tuple(section.get("payloads", strategies.FAMILIES)),
+            oracles=tuple(section.get("oracles", fuzzer.ORACLE_NAMES)),
+            max_response_time=float(section.get("max_response_time", 2.0)),
+            regressions=baseline.path.parent / section.get("regressions", ".secure/regressions.yaml"),
+            record=bool(section.get("record", True)),
+        )
+
+    def settings(self) -> Any:
+        from .engine import FuzzSettings
+
+        return FuzzSettings(max_examples=self.max_examples, seed=self.seed, shrink=self.shrink,
+                            families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time)
+
+
+def _normalise(spec: str) -> str:
+    method, _, path = spec.strip().partition(" ")
+    return f"{method.upper()} {path.strip()}"
+
+
+class SchemaSource:
+    """Loads the OpenAPI document once per process, on first need, and keeps it."""
+
+    def __init__(self, baseline: Baseline, config: FuzzConfig) -> None:
+        self.baseline = baseline
+        self.config = config
+        self._schema: Any = None
+        self._error: SetupError | None = None
+
+    def get(self) -> Any:
+        if self._schema is None and self._error is None:
+            try:
+                self._schema = self._load()
+            except SetupError as exc:
+                self._error = exc
+        if self._error is not None:
+            raise self._error
+        return self._schema
+
+    def _load(self) -> Any:
+        from ..core.target import LiveTarget, ScopeGuard, import_app
+        from .engine import install_payload_hooks, load_schema
+
+        config, target = self.config, self.baseline.target
+        if not config.openapi:
+            raise SetupError("fuzzing needs an OpenAPI document: set target.openapi or fuzz.openapi in the baseline")
+        base_dir = self.baseline.path.parent.resolve()
+        app = None
+        if target.app:
+            try:
+                app = import_app(target.app, [base_dir])
+            except Exception as exc:
+                raise SetupError(f"target.app: {exc}") from None
+        base_url = (target.base_url or "http://localhost").rstrip("/")
+        host = base_url.split("://", 1)[-1].split("/", 1)[0]
+        scope = ScopeGuard(target.scope or (host,))
+
+        def fetch(url: str) -> bytes:
+            live = LiveTarget(base_url, list(scope.entries), verify=target.verify, timeout=target.timeout,
+                              max_body_bytes=max(target.max_body_bytes, 16 * 1_048_576), default_headers=target.headers)
+            try:
+                response = live.request("GET", url, follow_redirects=False)
+            except TargetError as exc:
+                raise SetupError(f"cannot fetch the OpenAPI document {url}: {exc}") from None
+            finally:
+                live.close()
+            if response.status != 200:
+                raise SetupError(f"GET {url} answered {response.status}; fix target.openapi / fuzz.openapi")
+            return response.body
+
+        schema = load_schema(config.openapi, settings=config.settings(), base_dir=base_dir, app=app, base_url=base_url,
+                             scope=scope, fetch=fetch, with_security_parameters=False)
+        install_payload_hooks(schema, config.payloads)
+        return schema
+
+    def labels(self) -> list[str]:
+        from .engine import operation_labels
+
+        return operation_labels(self.get())
+
+
+def collect(baseline: Baseline) -> list[Check]:
+    config = FuzzConfig.from_baseline(baseline)
+    source = SchemaSource(baseline, config)
+    if config.operations is not None:
+        labels = list(config.operations)
+    else:
+        try:
+            labels = source.labels()
+        except SetupError as exc:
+            message = str(exc)
+
+            def broken(session: SecureSession) -> list[Finding]:
+                raise SetupError(message)
+
+            return [Check(AREA, "openapi", RULE_IDS, broken)]
+    labels = [label for label in labels if not any(fnmatch.fnmatchcase(label, pattern) for pattern in config.exclude)]
+    many = len(config.identities) > 1
+    checks = []
+    for label in labels:
+        for identity in config.identities:
+            name = f"{label}::{identity}" if many else label
+            checks.append(Check(AREA, name, RULE_IDS, _runner(source, label, identity), path=label.split(" ", 1)[1]))
+    return checks
+
+
+def _runner(source: SchemaSource, label: str, identity_name: str):  # type: ignore[no-untyped-def]
+    def run(session: SecureSession) -> list[Finding]:
+        from .engine import OperationFuzzer, SendOptions
+        from .regressions import RegressionStore
+
+        config = source.config
+        schema = source.get()
+        identity = session.identity(identity_name)
+        identity.ensure_logged_in()
+        target = session.target
+        if not target.scope.allows(target.base_url):
+            raise SetupError(f"refusing to fuzz {target.base_url}: it is outside target.scope")
+        send = SendOptions(base_url=target.base_url, headers={**target.default_headers, **identity.headers},
+                           cookies=dict(identity.cookies), app=getattr(target, "app", None), timeout=target.timeout,
+                           verify=getattr(getattr(target, "session", None), "verify", True))
+        store = RegressionStore(config.regressions)
+        fuzzer = OperationFuzzer(schema, label, config.settings(), identity=identity_name)
+        result = fuzzer.run(send, store.for_operation(label, identity_name))
+        if config.record and result.new_regressions:
+            try:
+                store.add(result.new_regressions)
+            except OSError as exc:
+                raise SetupError(f"cannot write the regressions file {config.regressions}: {exc}; "
+                                 "make it writable or set fuzz.record: false") from None
+        return result.findings
+
+    return run
+
+
+area = SectionArea(AREA, RULES, collect)

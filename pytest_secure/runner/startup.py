@@ -1,0 +1,87 @@
+"""Start-up with ``--secure``: load the baseline, build target and session, or stop with a
+usage error that names the file, the place and the fix."""
+
+from __future__ import annotations
+
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from ..areas import RULES
+from ..core.baseline import Overrides, load_baseline, overridden
+from ..core.baseline.model import Baseline
+from ..core.errors import AppImportError, BaselineError, TargetError
+from ..core.redaction import Redactor, install_log_redaction
+from ..core.session import SecureSession, make_target
+from ..core.state import STATE
+from .collect import register_area_plugins
+
+
+def baseline_path(config: pytest.Config) -> Path:
+    option = config.getoption("secure_baseline")
+    if option:
+        return Path(config.invocation_params.dir, option)
+    return Path(config.rootpath, config.getini("secure_baseline"))
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def start(config: pytest.Config) -> None:
+    baseline = _load(config)
+    redactor = Redactor(baseline.secrets)
+    install_log_redaction(redactor)
+    try:
+        target = make_target(baseline, config.rootpath)
+    except AppImportError as exc:
+        raise pytest.UsageError(f"{baseline.place('target', 'app')}: target.app: {exc}; "
+                                "fix the import path or run pytest from the project's root") from None
+    except TargetError as exc:
+        raise pytest.UsageError(f"{baseline.path}: {exc}") from None
+    if not target.scope.allows(target.base_url):
+        raise pytest.UsageError(
+            f"{baseline.place('target', 'scope')}: the target {target.base_url} is outside target.scope "
+            f"({', '.join(target.scope.entries)}); add its host to target.scope or fix the target URL")
+
+    session = SecureSession(baseline, target, redactor, RULES, login_hook=_login_hook(config))
+    if baseline.target.base_url and not baseline.target.app and not is_xdist_worker(config):
+        _preflight(session)
+    config.stash[STATE] = session
+    register_area_plugins(config)
+    if not is_xdist_worker(config):
+        from ..report.collector import SecureReporter
+
+        config.pluginmanager.register(SecureReporter(config, session), "secure-reporter")
+
+
+def _load(config: pytest.Config) -> Baseline:
+    """The baseline file, with the command-line options that change it applied (a new baseline)."""
+    url = config.getoption("secure_target")
+    if url and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise pytest.UsageError(f"--secure-target {url}: expected an http:// or https:// URL")
+    overrides = Overrides(base_url=url, fail_on=config.getoption("secure_fail_on"),
+                          min_grade=config.getoption("secure_min_grade"))
+    try:
+        return overridden(load_baseline(baseline_path(config)), overrides)
+    except BaselineError as exc:
+        raise pytest.UsageError("invalid security baseline:\n" + str(exc)) from None
+
+
+def _preflight(session: SecureSession) -> None:
+    """One request to the live target, so that an unreachable one stops the run at once."""
+    try:
+        session.target.request("GET", "/", follow_redirects=False)
+    except TargetError as exc:
+        raise pytest.UsageError(
+            f"{session.baseline.place('target', 'base_url')}: target {session.target.base_url} is unreachable "
+            f"({session.redactor.clean(str(exc))}); start the service, or fix target.base_url / --secure-target"
+        ) from None
+
+
+def _login_hook(config: pytest.Config):  # type: ignore[no-untyped-def]
+    def login(identity):  # type: ignore[no-untyped-def]
+        return config.hook.pytest_secure_login(identity=identity)
+
+    return login
