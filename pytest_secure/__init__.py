@@ -44,7 +44,7 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        from .._version import version
+        from ._version import version
 
         return version
     if name in _WHERE:

@@ -98,10 +98,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     state = item.config.stash.get(STATE, None)
     if state is None:
         return report
-    if hasattr(item, "check") and call.when in ("setup", "call"):
-        from .runner.items import attach_record
+    if call.when in ("setup", "call"):
+        from .runner.items import SecureItem, attach_record
 
-        attach_record(item, call.when, report)
+        if isinstance(item, SecureItem):
+            attach_record(item, call.when, report)
     # what the app under test printed or logged, and failures of tests that used the session
     report.sections = [(title, state.redactor.clean(text)) for title, text in report.sections]
     if report.failed and "secure" in getattr(item, "fixturenames", ()):

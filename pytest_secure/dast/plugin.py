@@ -96,7 +96,7 @@ class DastPlugin:
 
     # -- what the scan adds to the run (asked by the runner at session start) ----------------------
     def pytest_secure_collect_checks(self, baseline: Any) -> list[Any]:
-        from .area import checks_from_result
+        from .checks import checks_from_result
 
         return checks_from_result(self.result) if self.result is not None else []
 

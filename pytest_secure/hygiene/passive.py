@@ -20,7 +20,6 @@ import pytest
 
 from ..core.area import SectionArea
 from ..core.findings import Finding
-from ..core.rules import RuleTable
 
 if TYPE_CHECKING:
     from ..core.baseline.model import Baseline
@@ -43,13 +42,6 @@ def audit_response(response: Response, baseline: Baseline) -> list[Finding]:
     if baseline.section(leaks.AREA) is not None:
         findings.extend(leaks.policy_of(baseline).audit(response))
     return findings
-
-
-def passive_rules() -> RuleTable:
-    """The rules :func:`audit_response` can report: the headers, cookies and leaks areas' own."""
-    from . import cookies, headers, leaks
-
-    return RuleTable((*headers.RULES, *cookies.RULES, *leaks.RULES))
 
 
 class PassivePlugin:

@@ -52,8 +52,8 @@ def test_plugin_without_secure_imports_nothing_heavy(tmp_path):
     # the core modules, plus the light pytest glue modules plugin.py registers (markers, fixtures) and their packages
     from pytest_secure import plugin
 
-    glue = {m.rsplit(".", i)[0] for m in plugin.pytest_plugins for i in range(m.count("."))}
-    expected = sorted({"pytest_secure", "pytest_secure.runner.hookspecs", "pytest_secure.plugin", "pytest_secure.core.state", *glue})
+    light = ("pytest_secure.plugin", "pytest_secure.runner.hookspecs", "pytest_secure.core.state", *plugin.pytest_plugins)
+    expected = sorted({m.rsplit(".", i)[0] for m in light for i in range(m.count(".") + 1)})  # with their packages
     assert f"SECURE {expected}" in proc.stdout, proc.stdout
 
 

@@ -164,13 +164,18 @@ def test_scope_entries_become_context_patterns():
 
 
 def test_result_survives_the_trip_to_workers():
+    from pytest_secure.core.findings import Severity
+    from pytest_secure.core.rules import Rule
+    from pytest_secure.dast.checks import checks_from_result
+
     result = ScanResult("zap", "http://t", groups=[RuleGroup("dast/zap-99999", "zap-99999 Odd", [
         Finding("dast/zap-99999", "odd", "GET http://t/", key="99999|")])],
-        rules=[{"id": "dast/zap-99999", "title": "Odd", "severity": "low", "cwe": None, "fix": "f"}],
+        rules=[Rule("dast/zap-99999", "Odd", Severity.LOW, None, "f")],
         incomplete=["x"], notes=["n"], known=[{"fingerprint": "f", "path": "p", "line": 2}])
     back = ScanResult.from_json(result.to_json())
     assert back.groups[0].findings[0].severity is None  # the rule's default still applies
-    assert back.groups[0].findings[0].rule.title == "Odd"
+    assert back.rules == result.rules  # the scan's own rules, for the run's rule table
+    assert [r.title for c in checks_from_result(back) for r in c.defines] == ["Odd"]
     assert (back.incomplete, back.known) == (["x"], result.known)
 
 
