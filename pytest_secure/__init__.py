@@ -13,18 +13,18 @@ from typing import Any
 __all__ = [
     # the baseline, the session and what checks produce
     "Baseline", "Check", "Finding", "Identity", "InProcessTarget", "LiveTarget", "Redactor", "Response", "Rule",
-    "RuleTable", "SecureSession", "Severity", "Target", "Verdict", "judge", "load_baseline",
+    "RuleTable", "SecureSession", "Severity", "Target", "Verdict", "Waiver", "judge", "load_baseline",
     # errors
     "BaselineError", "ScopeError", "SecureError", "SetupError", "TargetError",
     # assertions and helpers for hand-written tests
     "AuthzMatrix", "assert_revoked_within", "assert_safe", "assert_secure_cookies", "assert_secure_headers",
-    "fuzz_payloads",
+    "audit_response", "fuzz_payloads", "to_response",
 ]
 # Submodules for hand-written tests, imported on use: pytest_secure.fuzz.strategies (payload
 # strategies), pytest_secure.fuzz.oracles (security oracles and schemathesis checks).
 
 _WHERE = {
-    "Baseline": "core.baseline", "load_baseline": "core.baseline",
+    "Baseline": "core.baseline", "Waiver": "core.baseline", "load_baseline": "core.baseline",
     "BaselineError": "core.errors", "ScopeError": "core.errors", "SecureError": "core.errors",
     "SetupError": "core.errors", "TargetError": "core.errors",
     "Check": "core.area",
@@ -39,6 +39,7 @@ _WHERE = {
     "assert_safe": "fuzz.oracles",
     "assert_secure_cookies": "hygiene.assertions", "assert_secure_headers": "hygiene.assertions",
     "fuzz_payloads": "fuzz.marker",
+    "audit_response": "hygiene.passive", "to_response": "core.adapters",
 }
 
 

@@ -1,7 +1,7 @@
 """Generate the reference pages from their sources of truth.
 
 * ``docs/baseline.md`` from the baseline JSON Schema;
-* ``docs/rules.md`` from the rule registry (every area module is imported).
+* ``docs/rules.md`` from the composed rule table (:data:`pytest_secure.areas.RULES`).
 
 ``python -m pytest_secure.docgen [DOCS_DIR]`` rewrites both; a test fails when they are stale.
 """

@@ -3,9 +3,13 @@ object-level (BOLA/IDOR) reads, writes judged by effect, list leaks, attacker re
 whole sequences, coverage of the route table, property search, revocation and session
 checks, and the ``@pytest.mark.authz`` / ``authz_matrix`` Python API.
 
-Modules: ``config`` (the typed ``authz:`` section), ``outcome`` (reading a response as
-allowed/denied), ``matrix`` (cells), ``objects``, ``sequences``, ``coverage`` + ``routes``,
-``explore``, ``revocation``, ``sessions``, ``runtime`` (per-session state), ``pytest_api``.
+Modules: ``area`` (the area's entry in :mod:`pytest_secure.areas`: ``collect`` and ``area``),
+``rules`` (the area's rules, as data), ``config`` (the typed ``authz:`` section), ``outcome``
+(reading a response as allowed/denied), ``cells`` (what every kind of cell shares:
+``CellCheck``, ``cell_name``, ``untrustworthy``), ``matrix`` (expands the section into the
+cells of every kind), ``objects``, ``sequences``, ``coverage`` + ``routes``, ``explore``,
+``revocation``, ``sessions``, ``runtime`` (per-session state), ``prefetch`` (read-only cells
+sent ahead), ``pytest_api`` (``@pytest.mark.authz`` and ``authz_matrix``).
 Nothing heavy is imported here.
 """
 

@@ -39,8 +39,8 @@ turns it into a ``BaselineError`` naming the file, line and column::
     MissingVariable              ``${VAR}`` names an unset environment variable (key ``path``, ``name``)
     BadReference                 a ``${...}`` reference is malformed (key ``path``, ``text``)
 
-Not errors, and so not here: ``SecureFailure`` (``runner.items``) carries a check's failed
-verdict to pytest. The fuzz area keeps two exceptions that subclass a library's own type: the
+Not errors, and so not here: a failed verdict reaches pytest through ``pytest.fail``
+(:mod:`.outcome`). The fuzz area keeps two exceptions that subclass a library's own type: the
 engine's ``_Failed`` (an ``AssertionError`` per set of rules, which Hypothesis shrinks; internal)
 and the oracles' ``SecurityFailure`` (a schemathesis ``Failure``, created on first use so that
 importing pytest-secure does not import schemathesis).

@@ -1,4 +1,5 @@
-"""The DAST area's pytest hooks (registered by the core with ``--secure``).
+"""The DAST area's pytest hooks (registered by the runner with ``--secure``, from
+:meth:`DastArea.plugin <pytest_secure.dast.area.DastArea.plugin>`).
 
 The scan runs ONCE per test run, at session start, in the process that is not a
 pytest-xdist worker (the controller under xdist, the only process otherwise), before any

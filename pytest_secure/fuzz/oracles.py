@@ -15,7 +15,7 @@ only by those two functions.
 The oracles look for effects, not for payloads: an SQL error text, a reflected tag in HTML,
 a template expression that came back evaluated, a redirect to the host the input named, a
 header the input added. Each problem names a stable rule id (``fuzz/...``) that the fuzz area
-registers.
+declares (:data:`pytest_secure.fuzz.area.RULES`).
 """
 
 from __future__ import annotations

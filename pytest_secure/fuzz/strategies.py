@@ -13,7 +13,7 @@ reserved host ``psec-redirect.invalid`` (the ``.invalid`` TLD never resolves, so
 ever sent there). No payload sleeps or opens connections.
 
     >>> from hypothesis import given
-    >>> from pytest_secure import strategies as ps
+    >>> from pytest_secure.fuzz import strategies as ps
     >>> @given(ps.payloads("sqli", "xss"))
     ... def test_search_is_safe(payload): ...
 """

@@ -1,6 +1,6 @@
 """Plain assertion functions for hand-written tests, no ``--secure`` needed::
 
-    from pytest_secure.hygiene.assertions import assert_secure_headers, assert_secure_cookies
+    from pytest_secure import assert_secure_cookies, assert_secure_headers
 
     def test_login_page(client):
         response = client.get("/login")

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 def pytest_secure_collect_checks(baseline: Baseline) -> list[Check] | None:
     """Return extra checks to run beside the baseline's (each becomes a pytest item).
 
-    Collection must not do I/O: build :class:`~pytest_secure.core.area.Check` objects whose
-    ``run(session)`` does the requests when the item runs.
+    Called once per process, at session start. It must not do I/O: build
+    :class:`~pytest_secure.core.area.Check` objects whose ``run(session)`` does the requests when
+    the item runs. A check declares the rules only it reports in ``Check.defines``.
     """
 
 

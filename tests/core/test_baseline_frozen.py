@@ -10,9 +10,12 @@ from pytest_secure.core.findings import Severity
 
 BASELINE = """\
 version: 1
-target: {app: "myapp:app", scope: [localhost]}
+target: {app: "myapp:app", scope: [localhost], headers: {X-Env: test}}
+identities:
+  viewer: {headers: {X-Role: viewer}, roles: [reader],
+           login: {request: POST /login, json: {username: viewer, password: pw}, token: access_token}}
 headers: {paths: [/, /login]}
-gates: {fail_on: high}
+gates: {fail_on: high, severity: {headers/server-*: low}}
 grade: {min: B}
 waivers:
   - {rule: headers/csp-*, reason: legacy, owner: web, expires: 2030-01-01}
@@ -33,6 +36,10 @@ def test_sections_refuse_changes(baseline):
         baseline.identities["mallory"] = None  # type: ignore[assignment]
     with pytest.raises(AttributeError):
         baseline.gates = None  # type: ignore[misc]
+    for typed_part in (baseline.target.headers, baseline.gates.severity, baseline.identities["viewer"].headers,
+                       baseline.identities["viewer"].login.json, baseline.identities["viewer"].extra):
+        with pytest.raises(TypeError, match="read-only"):
+            typed_part["x"] = "y"
     assert isinstance(baseline.waivers, tuple)
     thawed = copy.deepcopy(baseline.data)
     thawed["headers"]["paths"].append("/admin")  # a deep copy is the caller's own

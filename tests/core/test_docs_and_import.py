@@ -8,8 +8,7 @@ from tests.paths import ROOT
 
 
 def test_generated_references_are_current(tmp_path):
-    # a fresh process, as `python -m pytest_secure.docgen` runs: other tests register rules of
-    # their own (custom checks, ZAP alerts) in this process's registry
+    # a fresh process, exactly as `python -m pytest_secure.docgen` runs
     subprocess.run([sys.executable, "-m", "pytest_secure.docgen", str(tmp_path)], check=True, capture_output=True,
                    timeout=120)
     for name in docgen.PAGES:

@@ -25,7 +25,6 @@ _ENTRY = re.compile(r"(?P<prefix>[│├└─ ]*)(?P<name>[A-Za-z_]\w*)(?:\s+\(
 
 # Exceptions that may live outside core/errors.py, each named (and explained) in its docstring.
 ELSEWHERE = {
-    ("runner/items.py", "SecureFailure"),  # not an error: carries a failed verdict to pytest
     ("fuzz/engine.py", "_Failed"),  # an AssertionError that Hypothesis shrinks
     ("fuzz/oracles.py", "SecurityFailure"),  # a schemathesis Failure, created on first use
 }

@@ -1,8 +1,12 @@
 """The typed baseline: what the loader returns once the file is valid.
 
 Only the sections every area needs are typed here (target, identities, gates, waivers).
-Each area's own section is typed by its check module from ``Baseline.section(name)``, so an
-area stays one module.
+Each area's own section is typed by the area itself from ``Baseline.section(name)``, so an
+area stays in its own folder.
+
+The loaded baseline is read-only: its document is frozen (:class:`FrozenDict`,
+:class:`FrozenList`) and command-line options build a new, validated one
+(:func:`pytest_secure.core.baseline.loader.overridden`).
 """
 
 from __future__ import annotations
@@ -180,7 +184,8 @@ class Baseline:
 
 def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets: set[str],
                 presets: tuple[str, ...]) -> Baseline:
-    """Turn a validated document into the typed :class:`Baseline`."""
+    """Turn a validated document into the typed, read-only :class:`Baseline`."""
+    data = freeze(data)  # every part of the model below shares the read-only document
     t = data.get("target") or {}
     target = TargetConfig(
         app=t.get("app"),
@@ -191,7 +196,7 @@ def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets:
         max_body_bytes=int(t.get("max_body_bytes", 1_048_576)),
         max_redirects=int(t.get("max_redirects", 5)),
         verify=t.get("verify", True),
-        headers=dict(t.get("headers") or {}),
+        headers=FrozenDict(t.get("headers") or {}),
     )
     identities = {"anonymous": IdentityConfig("anonymous")}
     for name, spec in (data.get("identities") or {}).items():
@@ -199,7 +204,7 @@ def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets:
     g = data.get("gates") or {}
     gates = Gates(
         fail_on=Severity.parse(g.get("fail_on", "high")),
-        severity={k: Severity.parse(v) for k, v in (g.get("severity") or {}).items()},
+        severity=FrozenDict((k, Severity.parse(v)) for k, v in (g.get("severity") or {}).items()),
     )
     waivers = []
     for i, w in enumerate(data.get("waivers") or []):
@@ -209,7 +214,7 @@ def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets:
             expires=datetime.date.fromisoformat(w["expires"]), where=w.get("where"), ticket=w.get("ticket"),
             place=f"{path}:{line}:{col}",
         ))
-    return Baseline(path, freeze(data), positions, target, FrozenDict(identities), gates, tuple(waivers),
+    return Baseline(path, data, positions, target, FrozenDict(identities), gates, tuple(waivers),
                     frozenset(secrets), presets)
 
 
@@ -225,17 +230,17 @@ def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
         login = LoginConfig(
             method=method, path=lpath, json=lg.get("json"), form=lg.get("form"), token=lg.get("token"),
             expect_status=tuple(lg.get("expect_status", (200, 201, 204, 302, 303))),
-            extra={k: v for k, v in lg.items() if k not in _CORE_LOGIN_KEYS},
+            extra=FrozenDict((k, v) for k, v in lg.items() if k not in _CORE_LOGIN_KEYS),
         )
     basic = spec.get("basic")
     return IdentityConfig(
         name=name,
-        headers=dict(spec.get("headers") or {}),
-        cookies=dict(spec.get("cookies") or {}),
+        headers=FrozenDict(spec.get("headers") or {}),
+        cookies=FrozenDict(spec.get("cookies") or {}),
         bearer=spec.get("bearer"),
         basic=(basic["username"], basic["password"]) if basic else None,
         login=login,
-        extra={k: v for k, v in spec.items() if k not in _CORE_IDENTITY_KEYS},
+        extra=FrozenDict((k, v) for k, v in spec.items() if k not in _CORE_IDENTITY_KEYS),
     )
 
 
