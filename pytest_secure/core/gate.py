@@ -73,10 +73,14 @@ class Verdict:
         return [j.waiver for j in self.judged if j.waiver is not None]
 
 
+def default_severity(finding: Finding, rules: RuleTable) -> Severity:
+    """The check's own severity for the finding, else its rule's default."""
+    return finding.severity if finding.severity is not None else rules.rule(finding.rule_id).severity
+
+
 def severity_of(finding: Finding, gates: Gates, rules: RuleTable) -> Severity:
-    """The severity a finding is judged at: the check's own, else its rule's, after the overrides."""
-    default = finding.severity if finding.severity is not None else rules.rule(finding.rule_id).severity
-    return gates.severity_of(finding.rule_id, default)
+    """The severity a finding is judged at: :func:`default_severity` after the baseline's overrides."""
+    return gates.severity_of(finding.rule_id, default_severity(finding, rules))
 
 
 def judge(findings: Iterable[Finding], *, gates: Gates, waivers: Sequence[Waiver], rules: RuleTable,

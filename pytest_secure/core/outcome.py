@@ -18,7 +18,8 @@ from .rules import RuleTable
 
 @dataclass(frozen=True)
 class Outcome:
-    """``kind`` is pytest's word for the result (passed, failed, xfailed); ``text`` says why."""
+    """``kind`` is the verdict's outcome, which is pytest's word for it (passed, failed,
+    xfailed); ``text`` says why."""
 
     kind: str
     text: str = ""
@@ -26,16 +27,16 @@ class Outcome:
 
 def pytest_outcome(verdict: Verdict, rules: RuleTable, redactor: Redactor) -> Outcome:
     if verdict.outcome == FAILED:
-        return Outcome("failed", format_verdict(verdict, rules, redactor))
+        return Outcome(FAILED, format_verdict(verdict, rules, redactor))
     if verdict.outcome == XFAILED:
-        return Outcome("xfailed", waiver_reasons(verdict, redactor))
-    return Outcome("passed")
+        return Outcome(XFAILED, waiver_reasons(verdict, redactor))
+    return Outcome(verdict.outcome)
 
 
 def apply_verdict(verdict: Verdict, rules: RuleTable, redactor: Redactor) -> None:
     """End the running test as the verdict says: fail, xfail, or return (passed)."""
     outcome = pytest_outcome(verdict, rules, redactor)
-    if outcome.kind == "failed":
+    if outcome.kind == FAILED:
         pytest.fail(outcome.text, pytrace=False)
-    if outcome.kind == "xfailed":
+    if outcome.kind == XFAILED:
         pytest.xfail(outcome.text)

@@ -36,7 +36,7 @@ class SecureSession:
         self._cache: dict[tuple[str, str, str], Response | TargetError] = {}
         self._coverage: dict[str, list[str]] | None = None
         self.checks: tuple[Check, ...] = ()
-        self.waivers: tuple[Waiver, ...] = tuple(baseline.waivers)
+        self.waivers: tuple[Waiver, ...] = baseline.waivers
         self._results: dict[str, list[Finding] | SecureError] = {}
         self._trust: dict[str, bool] = {}
         self._by_name: dict[str, Check] = {}

@@ -16,10 +16,12 @@ here, else the ``headers``/``cookies`` section of ``baseline=`` (a path or a loa
 from __future__ import annotations
 
 import fnmatch
+import functools
 from pathlib import Path
 from typing import Any
 
 from ..core.findings import Finding, Severity
+from ..core.rules import RuleTable
 
 __all__ = ["assert_secure_cookies", "assert_secure_headers", "audit_cookies", "audit_headers"]
 
@@ -80,17 +82,22 @@ def assert_secure_cookies(response: Any, baseline: Any = None, *, rules: dict[st
     return _assert(audit_cookies(response, baseline, rules=rules, preset=preset), ignore, fail_on, "cookies")
 
 
-def _assert(findings: list[Finding], ignore: tuple[str, ...] | list[str], fail_on: str, what: str) -> list[Finding]:
-    from ..core.gate import FAILING, Judged, format_finding
-    from ..core.redaction import Redactor
-    from ..core.rules import RuleTable
+@functools.cache
+def _rules() -> RuleTable:
+    """The rules audit_headers/audit_cookies report."""
     from . import cookies, headers
 
-    rules = RuleTable((*headers.RULES, *cookies.RULES))  # the rules audit_headers/audit_cookies report
+    return RuleTable((*headers.RULES, *cookies.RULES))
+
+
+def _assert(findings: list[Finding], ignore: tuple[str, ...] | list[str], fail_on: str, what: str) -> list[Finding]:
+    from ..core.gate import FAILING, Judged, default_severity, format_finding
+    from ..core.redaction import Redactor
+
+    rules = _rules()
     kept = [f for f in findings if not any(fnmatch.fnmatchcase(f.rule_id, p) for p in ignore)]
     threshold = Severity.parse(fail_on)
-    judged = [Judged(f, f.severity if f.severity is not None else rules.rule(f.rule_id).severity, FAILING)
-              for f in kept]
+    judged = [Judged(f, default_severity(f, rules), FAILING) for f in kept]
     failing = [j for j in judged if j.severity >= threshold]
     if failing:
         redactor = Redactor()

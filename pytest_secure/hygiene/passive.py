@@ -150,7 +150,7 @@ class PassivePlugin:
         return fresh
 
     def judge(self, item: pytest.Item, report: pytest.TestReport, received: list[Any]) -> None:
-        from ..core.gate import judge
+        from ..core.gate import FAILED, judge
         from ..core.outcome import pytest_outcome
         from ..core.records import CheckRecord
 
@@ -161,7 +161,7 @@ class PassivePlugin:
         verdict = judge(findings, gates=self.baseline.gates, waivers=session.waivers, rules=session.rules,
                         today=session.today)
         outcome = pytest_outcome(verdict, session.rules, redactor)
-        if outcome.kind == "failed":
+        if outcome.kind == FAILED:
             text = "pytest-secure passive mode: responses this test received break the baseline\n\n" + outcome.text
             if report.passed:
                 report.outcome = "failed"
