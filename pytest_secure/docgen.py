@@ -23,7 +23,7 @@ def baseline_reference() -> str:
     schema = baseline_schema()
     lines = [HEADER, "# Baseline file reference", "",
              schema["description"], "",
-             "Unknown keys are errors. Strings may use `${VAR}` or `${VAR:-default}`; such values are secrets.", ""]
+             "Unknown keys are errors.", ""]
     for key, sub in schema["properties"].items():
         lines += [f"## `{key}`", ""]
         lines += _describe(sub, key, depth=0)

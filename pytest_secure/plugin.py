@@ -6,6 +6,7 @@ Without ``--secure`` the plugin only adds its options and markers and skips test
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -48,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "only new ones fail.")
     group.addoption("--secure-dast-accept", action="store_true", default=False,
                     help="with --secure-dast: write this run's findings to the known-findings file (dast.known).")
+    group.addoption("--secure-max-items", metavar="N", type=int, default=None,
+                    help="most checks the baseline may expand to (overrides limits.max_items, default 10000).")
     group.addoption("--secure-zap-plan", metavar="PATH", default=None,
                     help="with --secure: write the equivalent ZAP Automation Framework plan to PATH.")
     parser.addini("secure_baseline", "path of the security baseline file, relative to the rootdir",
@@ -56,11 +59,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "secure: a security test; runs only with --secure.")
+    given = [str(a) for a in config.invocation_params.args] + os.environ.get("PYTEST_ADDOPTS", "").split()
+    if any(a.startswith("--secure-") and "=" not in a for a in given):
+        from .runner import rootdir
+
+        rootdir.check(config)  # `--secure-json PATH` (a space) must not move the rootdir unnoticed
     if not config.getoption("secure"):
         return
+    from .runner.collect import plan_area_checks
     from .runner.startup import start
 
     start(config)
+    plan_area_checks(config, config.stash[STATE].baseline)  # the item cap, before the DAST scan
 
 
 @pytest.hookimpl(trylast=True)  # after the area plugins' session start (the DAST scan)

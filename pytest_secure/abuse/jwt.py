@@ -1,7 +1,9 @@
 """The ``jwt:`` area: forged tokens for token identities must be refused.
 
 For each identity whose credential is a JWT, each attack sends forged tokens (and only them:
-no cookies) to the baseline's probe request; a 2xx answer means the forgery worked:
+no other credential) to the baseline's probe request, where the identity sends its own token
+(``send_token``: a header with its scheme, a query parameter or a cookie); a 2xx answer means
+the forgery worked:
 
 * ``alg-none``: the token re-issued with ``alg: none`` (and its case variants), no signature;
 * ``signature``: the signature stripped, replaced, or kept over changed claims;
@@ -34,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from ..core.area import Check, SectionArea
+from ..core.auth_flows import token_credentials
+from ..core.baseline.model import TokenPlacement
 from ..core.errors import SetupError
 from ..core.findings import Finding
 from ..core.jwt_claims import b64url_decode, split_token
@@ -151,8 +155,7 @@ def collect(baseline: Baseline) -> list[Check]:
     section = baseline.section(AREA) or {}
     names = section.get("identities")
     if names is None:
-        names = [name for name, cfg in baseline.identities.items()
-                 if cfg.bearer or (cfg.login is not None and cfg.login.token)]
+        names = [name for name, cfg in baseline.identities.items() if cfg.has_token]
     attacks = list(section.get("attacks") or ATTACK_RULES)
     if not section.get("signing_key") and "attacks" not in section:
         attacks.remove("expiry")  # changed claims need a valid signature: only with the key
@@ -185,11 +188,15 @@ class Prober:
         self.deny = set(section.get("deny") or [401, 403])
         identity = session.identity(identity_name)
         identity.ensure_logged_in()
-        auth = identity.headers.get("Authorization", "")
-        if not auth.startswith("Bearer "):
-            raise SetupError(f"identity {identity_name!r} has no bearer token to attack; give it `bearer:` or a "
-                             "login `token:`")
-        self.raw = auth[len("Bearer "):]
+        raw, self.placement = identity.token, identity.config.send_token
+        if raw is None:  # a pytest_secure_login hook's bearer token
+            auth = identity.headers.get("Authorization", "")
+            raw, self.placement = (auth[len("Bearer "):] or None) if auth.startswith("Bearer ") else None, \
+                TokenPlacement()
+        if raw is None:
+            raise SetupError(f"identity {identity_name!r} has no token to attack; give it `bearer:`, a login "
+                             "`token:` or `oauth2:`")
+        self.raw = raw
         try:
             self.token = Token.parse(self.raw)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -197,8 +204,11 @@ class Prober:
         self.where = f"{self.method} {self.path}"
 
     def send(self, token: str | None) -> Response:
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        return self.session.target.request(self.method, self.path, headers=headers, follow_redirects=False)
+        """The probe with ``token`` where the identity sends its own (``send_token``), and nothing else."""
+        placed = token_credentials(self.placement, token) if token is not None else None
+        return self.session.target.request(self.method, self.path, headers=placed.headers if placed else {},
+                                           params=placed.params if placed else None,
+                                           cookies=placed.cookies if placed else None, follow_redirects=False)
 
     def preflight(self) -> None:
         real = self.send(self.raw)

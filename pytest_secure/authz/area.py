@@ -13,6 +13,8 @@ from ..core.area import Check, SectionArea
 from .rules import RULES
 
 if TYPE_CHECKING:
+    import pytest
+
     from ..core.baseline.model import Baseline
 
 AREA = "authz"
@@ -31,4 +33,10 @@ def collect(baseline: Baseline) -> list[Check]:
         raise pytest.UsageError("invalid security baseline:\n" + str(exc)) from None
 
 
-area = SectionArea(AREA, RULES, collect)
+def _plugin(config: pytest.Config) -> object:
+    from .runtime import cleanup_plugin
+
+    return cleanup_plugin(config)
+
+
+area = SectionArea(AREA, RULES, collect, make_plugin=_plugin)

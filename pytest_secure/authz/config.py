@@ -117,6 +117,7 @@ class Effect:
     read: Call | None = None
     field: str | None = None
     login: bool = False
+    restore: Call | None = None  # login effects: puts back credentials a write changed (see objects.py)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Rule:
     ids_path: str | None = None
     explore: int = 0  # max examples; 0 = off
     place: str = ""
+    prefetch: bool | None = None  # the rule's `prefetch:` (None: decided by method and path)
 
     @property
     def label(self) -> str:
@@ -158,6 +160,7 @@ class ObjectKind:
     create_id: str | None = None
     owners: tuple[str, ...] = ()
     read: Call | None = None
+    delete: Call | None = None  # how an owner deletes an object `create` made (sent at the end of the run)
 
 
 @dataclass(frozen=True)
@@ -324,9 +327,17 @@ def parse(baseline: Baseline) -> AuthzConfig:
         read = Call.parse({"request": spec["read"]}) if spec.get("read") else None
         if read is not None and len(read.placeholders) != 1:
             problem((*path, "read"), f"{read.label}: expected exactly one {{placeholder}} for the object id")
+        delete = Call.parse({"request": spec["delete"]}) if spec.get("delete") else None
+        if delete is not None:
+            if len(delete.placeholders) != 1:
+                problem((*path, "delete"), f"{delete.label}: expected exactly one {{placeholder}} for the object id")
+            if create is None:
+                problem((*path, "delete"), "`delete` removes the objects `create` made; give `create` too")
+            check_write(delete, (*path, "delete"))
         objects[kind_name] = ObjectKind(
             kind_name, {k: tuple(str(v) for v in vs) for k, vs in (spec.get("ids") or {}).items()},
             create, spec["create"]["id"] if spec.get("create") else None, tuple(spec.get("owners") or ()), read,
+            delete,
         )
 
     def kind_for(spec: dict[str, Any], path: tuple[str | int, ...], key: str) -> str | None:
@@ -380,8 +391,19 @@ def parse(baseline: Baseline) -> AuthzConfig:
         effect = None
         if spec.get("effect") is not None or (owner is not None and call.is_write):
             e = spec.get("effect") or {}
+            restore = Call.parse(e["restore"]) if e.get("restore") else None
             effect = Effect(Call.parse({"request": e["read"]}) if e.get("read") else None, e.get("field"),
-                            bool(e.get("login", False)))
+                            bool(e.get("login", False)), restore)
+            if restore is not None:
+                if not effect.login:
+                    problem((*path, "effect", "restore"), "`restore` puts back credentials that a write changed; "
+                                                          "it needs `effect: {login: true}`")
+                check_write(restore, (*path, "effect", "restore", "request"))
+                for name in restore.placeholders:
+                    if name not in params and name != owner and not name.startswith("login."):
+                        problem((*path, "effect", "restore", "request"),
+                                f"{{{name}}} has no value; use the rule's `owner` or `params`, or "
+                                "{login.FIELD} for a field of the identity's login body")
             if owner is not None and call.is_write and kind is not None and not effect.login:
                 k = objects[kind]
                 if k.create is None:
@@ -394,7 +416,7 @@ def parse(baseline: Baseline) -> AuthzConfig:
             deny_as=spec.get("deny_as"), params=params, matchers=matchers.merged(spec), owner=owner, kind=kind,
             effect=effect, list_kind=list_kind, ids_path=spec.get("ids"),
             explore=_explore(spec["explore"]) if "explore" in spec else (default_explore if call.placeholders else 0),
-            place=baseline.place(AREA, *path),
+            place=baseline.place(AREA, *path), prefetch=spec.get("prefetch"),
         ))
 
     sequences = []
@@ -415,7 +437,8 @@ def parse(baseline: Baseline) -> AuthzConfig:
     sessions = None
     if section.get("sessions") is not None:
         s = section["sessions"]
-        names_ = tuple(s.get("identities") or (n for n, c in baseline.identities.items() if c.login is not None))
+        names_ = tuple(s.get("identities") or (n for n, c in baseline.identities.items()
+                                                        if c.login is not None or c.oauth2 is not None))
         for j, name in enumerate(s.get("identities") or []):
             check_identity(name, ("sessions", "identities", j))
         if not names_:

@@ -6,7 +6,9 @@
   owner reads it back. A difference is a leak whatever status the write got; an app that
   answers 204 and acts on the caller's own object leaves the owner's object alone, which is
   no leak. The owner writing its own object must show an effect, or the oracle would be
-  blind (setup error). ``effect.login`` judges by logging in with the owner's credentials.
+  blind (setup error). ``effect.login`` judges by logging in with the owner's credentials,
+  after checking that the owner can log in, and puts back credentials the write changed
+  (the victim's, or the attacker's own) with ``effect.restore``.
 * Lists: one identity's list must not contain another identity's ids; its own ids must be
   found at ``ids`` (else the path is wrong and the check would be blind).
 """
@@ -19,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import SetupError
 from ..core.findings import Finding
-from .cells import CellCheck, untrustworthy
-from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule
+from .cells import CellCheck, cell_name, untrustworthy
+from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule, _fill
 from .outcome import ALLOWED, BLOCKED, OK, classify, finding_for, judge, path_of, snippet
 from .rules import MATRIX_RULES, OBJECT_RULES
 from .runtime import dig, dig_all, runtime
@@ -105,7 +107,7 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
         effect = rule.effect
         assert effect is not None and rule.owner is not None
         if effect.login:
-            return _login_effect(session, rt, kind, rule, identity)
+            return _login_effect(session, rt, kind, rule, identity, all_objects)
         read = effect.read or kind.read
         assert read is not None
         attacker = session.identity(identity)
@@ -145,24 +147,123 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
     return run
 
 
-def _login_effect(session: SecureSession, rt: Any, kind: ObjectKind, rule: Rule, identity: str) -> list[Finding]:
-    """Judge a write (password/e-mail change) by logging in again as each victim."""
-    assert rule.owner is not None
-    attacker = session.identity(identity)
+def _login_effect(session: SecureSession, rt: Any, kind: ObjectKind, rule: Rule, identity: str,
+                  all_objects: bool = False) -> list[Finding]:
+    """Judge a credentials write (password/e-mail change) by logging in again, then put back
+    whatever it changed.
+
+    For each victim object: the victim must log in first (else the check would be blind: setup
+    error); the attacker sends the write; a fresh login as the victim that now fails is the
+    violation. An app that applies the write to the *caller's* own account (and answers 204)
+    changes the attacker's credentials instead: no violation, but they are put back too, so
+    later checks are not broken and the next attacker is not blamed. ``effect.restore`` puts
+    credentials back (:func:`_restore`); without it, changed credentials are a setup error.
+    An identity the rule allows to write every object (``all_objects``, an admin) changes the
+    victim's credentials by right: restored, never reported.
+    """
+    assert rule.owner is not None and rule.effect is not None
+    cell = f"{AREA}[{cell_name(rule.label, identity)}]"
+    attacker = session.identity(identity).fresh()
+    _logged_in_before(attacker, identity, rule, "sends the write")
     findings = []
     for victim, ids in rt.others(kind, identity).items():
         for obj in ids:
-            response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
-            try:
-                session.identity(victim).fresh().ensure_logged_in()
-            except SetupError:
-                where = f"{rule.call.method} {path_of(response)}"
+            holder = session.identity(victim).fresh()
+            _logged_in_before(holder, victim, rule, f"is the victim of {identity}'s write on its {kind.name} {obj}")
+            values = {**_first(rule), rule.owner: obj}
+            response = rule.call.send(attacker, values)
+            victim_failure = _login_failure(session, victim)
+            attacker_failure = None if attacker.is_anonymous else _login_failure(session, identity)
+            where = f"{rule.call.method} {path_of(response)}"
+            if victim_failure is not None and not all_objects:
                 findings.append(Finding(
                     "authz/object-write", f"after {identity}'s {rule.call.method} on {victim}'s {kind.name} {obj}, "
                     f"{victim} can no longer log in with its credentials", where,
-                    evidence=f"{identity} got HTTP {response.status}; a fresh login as {victim} failed",
+                    evidence=(f"{identity} got HTTP {response.status}; {victim} logged in before it, and a fresh "
+                              f"login as {victim} after it failed ({victim_failure}); {victim}'s credentials were "
+                              "put back afterwards (effect.restore)"),
                     request=response.request, key=f"{identity}->{victim}"))
+            if victim_failure is not None:
+                why = _restore(session, rule, victim, holder, values, values)
+                if why is not None:
+                    session.identity(victim).changed_by = cell
+                    verdict = "as the rule allows" if all_objects else "a violation (authz/object-write)"
+                    raise SetupError(
+                        f"{identity}'s {rule.label} on {victim}'s {kind.name} {obj} (HTTP {response.status}) changed "
+                        f"{victim}'s credentials, {verdict}, and they could not be put back: "
+                        f"{why}; later checks as {victim} would fail. {_RESTORE_HINT}")
+            if attacker_failure is not None:  # the app applied the write to the caller: no violation
+                own = next(iter(rt.owned(kind, identity)), obj)  # the attacker's own account, when it has one
+                target = {**_first(rule), rule.owner: own}
+                why = _restore(session, rule, identity, attacker, target, values)
+                if why is not None:
+                    session.identity(identity).changed_by = cell
+                    raise SetupError(
+                        f"{identity}'s {rule.label} on {victim}'s {kind.name} {obj} (HTTP {response.status}) changed "
+                        f"{identity}'s OWN credentials (the app applies it to the caller, which is no violation), "
+                        f"and they could not be put back: {why}; later checks as {identity} would fail. "
+                        f"{_RESTORE_HINT}")
     return findings
+
+
+_RESTORE_HINT = ("Give the rule `effect.restore`, a request that sets the credentials back (e.g. PUT "
+                 "/users/{name}/password with the password field of its body set to {login.password}, the "
+                 "identity's own login value; see docs/authz.md), or run this rule against a dedicated identity")
+
+
+def _logged_in_before(who: Identity, name: str, rule: Rule, role: str) -> None:
+    """The precondition: ``who`` (a fresh copy of identity ``name``) logs in before the write."""
+    try:
+        who.ensure_logged_in()
+    except SetupError as exc:
+        raise SetupError(f"setup untrustworthy: {name} {role} ({rule.label}) but cannot log in before it, so "
+                         f"its effect cannot be judged: {exc}") from None
+
+
+def _login_failure(session: SecureSession, name: str) -> str | None:
+    """Why a fresh login as ``name`` with its baseline credentials fails now (None: it works)."""
+    try:
+        session.identity(name).fresh().ensure_logged_in()
+    except SetupError as exc:
+        return str(exc)
+    return None
+
+
+def _restore(session: SecureSession, rule: Rule, name: str, holder: Identity, values: dict[str, Any],
+             sent: dict[str, Any]) -> str | None:
+    """Put ``name``'s credentials back with ``effect.restore``; None when they work again, else why not.
+
+    The restore is sent as ``name``: first with the session ``holder`` held before the change
+    (apps that keep sessions at a password change), then, if that did not help, after a login
+    with the new credentials (the write's body fields that its login body also has, e.g.
+    ``password``). Either way a fresh login with the baseline's credentials must work after it.
+    """
+    assert rule.effect is not None
+    restore = rule.effect.restore
+    if restore is None:
+        return "the rule has no effect.restore"
+    login = holder.config.login
+    body = (login.json if login.json is not None else login.form) if login is not None else None
+    fields = {f"login.{k}": v for k, v in (body or {}).items() if isinstance(v, str | int | float)}
+    answers = [f"with the session held before: HTTP {restore.send(holder, {**values, **fields}, login=False).status}"]
+    if _login_failure(session, name) is None:
+        return None
+    written = _fill(rule.call.json if rule.call.json is not None else rule.call.form, sent)
+    items = written.items() if isinstance(written, dict) else ()
+    new = {k: v for k, v in items if isinstance(v, str | int | float)}
+    if new:
+        renewed = holder.fresh(new)
+        try:
+            renewed.ensure_logged_in()
+        except SetupError as exc:
+            answers.append(f"a login with the new credentials ({', '.join(sorted(new))} from the write's body) "
+                           f"failed: {exc}")
+        else:
+            answers.append(f"after a login with the new credentials: HTTP "
+                           f"{restore.send(renewed, {**values, **fields}, login=False).status}")
+            if _login_failure(session, name) is None:
+                return None
+    return f"{restore.label} as {name} did not make its login work again ({'; '.join(answers)})"
 
 
 def _state(read: Call, owner: Identity, obj: str, field: str | None, rule: Rule, owner_name: str) -> tuple[Any, ...]:

@@ -4,7 +4,11 @@ A matrix is mostly waiting on the network. For a live target, the plain GET/HEAD
 sent by ``authz.concurrency`` threads a window ahead of the item that judges them, so the
 requests overlap with pytest's own per-item work. Nothing changes in what is judged:
 
-* only safe, body-less requests are sent early (never writes, objects, sessions...);
+* only safe, body-less requests are sent early (never writes, objects, sessions...), and
+  never a GET whose path or parameter values name an action that changes state
+  (:data:`STATE_CHANGING_WORDS`: ``GET /reset-db``, ``GET /logout``...): those keep their place
+  in item order, where nothing else is in flight. A rule's ``prefetch: false`` keeps any rule
+  in item order; ``prefetch: true`` lets a safe GET that only looks state-changing go ahead;
 * each identity logs in first, in the main thread, exactly as its item would;
 * a response whose status means "session expired" (``refresh_on``) is thrown away and the
   item sends its request itself, re-login included;
@@ -12,13 +16,19 @@ requests overlap with pytest's own per-item work. Nothing changes in what is jud
   ``concurrency: 1`` nothing is prefetched.
 
 Bounded: at most ``window`` requests are in flight or waiting, each with the target's timeout.
+The senders are daemon threads: a Ctrl-C or the end of the run never waits for a request in
+flight (a ``ThreadPoolExecutor``'s workers are joined at interpreter exit, up to a timeout each).
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import re
+import threading
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import SecureError
@@ -30,11 +40,46 @@ if TYPE_CHECKING:
     from ..core.target import Response, Target
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+# Words that, in a GET's path or parameter values, name an action with side effects: such a GET
+# is never sent ahead of its item (docs/authz.md lists them). Compared word by word, case and
+# separators ignored: /reset-db, /resetDb and /admin/db_reset all contain "reset".
+STATE_CHANGING_WORDS = frozenset({
+    "logout", "logoff", "signout", "signoff", "reset", "delete", "remove", "destroy", "clear", "purge", "wipe",
+    "drop", "truncate", "flush", "erase", "revoke", "invalidate", "expire", "disable", "deactivate", "suspend",
+    "ban", "block", "lock", "unlock", "unsubscribe", "cancel", "terminate", "kill", "shutdown", "restart",
+    "reboot", "seed", "reseed", "migrate", "rollback", "restore", "import", "sync", "rebuild", "reindex",
+    "approve", "reject", "confirm", "activate", "enable", "send", "publish", "trigger", "run", "execute",
+})
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def words(text: str) -> list[str]:
+    """The lower-case words of a path or value: ``/resetDb/log-out`` -> reset, db, log, out."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def looks_state_changing(rule: Rule) -> bool:
+    """Whether the rule's path, query or parameter values contain a :data:`STATE_CHANGING_WORDS`
+    word (two adjacent words count joined too: ``log-out``, ``sign_out``)."""
+    texts = [rule.call.path, *(f"{k} {v}" for k, v in (rule.call.query or {}).items())]
+    texts += [str(v) for values in rule.params.values() for v in values]
+    for text in texts:
+        found = words(text)
+        joined = [a + b for a, b in zip(found, found[1:], strict=False)]
+        if STATE_CHANGING_WORDS.intersection(found) or STATE_CHANGING_WORDS.intersection(joined):
+            return True
+    return False
 
 
 def prefetchable(rule: Rule) -> bool:
-    return (rule.call.method in SAFE_METHODS and rule.owner is None and rule.list_kind is None
-            and rule.call.json is None and rule.call.form is None)
+    """Whether the rule's cells may be sent ahead: a safe, body-less plain rule that the user did
+    not mark ``prefetch: false`` and whose path does not look state-changing (unless marked
+    ``prefetch: true``)."""
+    if rule.prefetch is False:
+        return False
+    plain = (rule.call.method in SAFE_METHODS and rule.owner is None and rule.list_kind is None
+             and rule.call.json is None and rule.call.form is None)
+    return plain and (rule.prefetch is True or not looks_state_changing(rule))
 
 
 def _values_key(values: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -54,10 +99,10 @@ class Prefetcher:
         self.window = config.concurrency * 8
         self.submitted = 0
         self.futures: dict[tuple[str, int, tuple[tuple[str, str], ...]], Future[Response]] = {}
-        self.pool: ThreadPoolExecutor | None = None
+        self.pool: DaemonPool | None = None
         if self.enabled:
-            self.pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="pytest-secure-authz")
-            weakref.finalize(self, self.pool.shutdown, wait=False, cancel_futures=True)
+            self.pool = DaemonPool(config.concurrency, "pytest-secure-authz")
+            weakref.finalize(self, self.pool.shutdown)
 
     def take(self, identity: Identity, rule: Rule, values: dict[str, Any]) -> Response | None:
         """The prefetched response of this cell and value set, or None (then the item sends it)."""
@@ -89,7 +134,7 @@ class Prefetcher:
                 identity.ensure_logged_in()
             except SecureError:
                 continue  # the item reports the login failure itself
-            if identity._token_expired():
+            if identity._token_expired() or identity.query_params():  # the item sends a query token itself
                 continue
             headers, cookies = identity.credentials()
             rule = self.config.rules[rule_index]
@@ -103,3 +148,42 @@ def _send(target: Target, rule: Rule, headers: dict[str, str], cookies: dict[str
     call = rule.call
     return target.request(call.method, call.render(values), headers={**headers, **(call.headers or {})},
                           cookies=cookies, params=_fill(call.query, values), follow_redirects=False)
+
+
+class DaemonPool:
+    """A fixed number of daemon threads taking work from a queue: what a ``ThreadPoolExecutor``
+    does, minus the join at interpreter exit (a request blocked on a slow target must not hold
+    the process after Ctrl-C). :meth:`shutdown` cancels what has not started."""
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._work: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]] | None] = \
+            queue.SimpleQueue()
+        self._workers = workers
+        for i in range(workers):
+            threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True).start()
+
+    def submit(self, func: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._work.put((future, func, args))
+        return future
+
+    def shutdown(self) -> None:
+        while True:
+            try:
+                item = self._work.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[0].cancel()
+        for _ in range(self._workers):
+            self._work.put(None)
+
+    def _run(self) -> None:
+        while (item := self._work.get()) is not None:
+            future, func, args = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(func(*args))
+            except BaseException as exc:  # handed to the item that takes the future
+                future.set_exception(exc)

@@ -19,9 +19,10 @@ This module is registered by ``plugin.py`` and imports nothing heavy at import t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -33,6 +34,21 @@ if TYPE_CHECKING:
     from .config import Matchers
 
 _ALLOW_FAILED = pytest.StashKey[set[tuple[str, str]]]()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hides_internals(method: F) -> F:
+    """:func:`pytest_secure.core.public.hides_internals`, imported on first call (this module is
+    loaded by every pytest run and stays light)."""
+
+    @functools.wraps(method)
+    def helper(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        from ..core.public import hides_internals as hide
+
+        return hide(method)(*args, **kwargs)
+
+    return helper  # type: ignore[return-value]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -198,6 +214,7 @@ class AuthzMatrix:
         self.matchers = Matchers(frozenset(deny or section.get("deny") or (401, 403, 404)))
         self._rules: list[_MatrixRule] = []
 
+    @hides_internals
     def rule(self, request: str, allow: Iterable[str] | str = (), *, expect: dict[str, str] | None = None,
              params: dict[str, Any] | None = None, json: Any = None, form: dict[str, str] | None = None,
              query: dict[str, Any] | None = None) -> AuthzMatrix:
@@ -219,6 +236,7 @@ class AuthzMatrix:
         roles = self.session.identities.roles.get(name, frozenset({name}))
         return "allow" if rule.allow == "*" or roles & set(rule.allow) else "deny"
 
+    @hides_internals
     def run(self) -> list[CellResult]:
         """Send every cell; allow cells first, and an identity whose allow cell failed is not judged further."""
         from ..core.errors import SetupError
@@ -249,6 +267,7 @@ class AuthzMatrix:
             results.append(CellResult(rule.call.label, name, expected, verdict.verdict, verdict.status, message))
         return results
 
+    @hides_internals
     def check(self) -> list[CellResult]:
         """Run and raise ``AssertionError`` listing every violation and untrusted cell (redacted)."""
         results = self.run()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import SetupError
 from ..core.findings import Finding
+from ..core.public import hides_internals
 from .cells import CellCheck, untrustworthy
 from .config import ALLOW, AREA, AuthzConfig, Matchers, Revocation
 from .outcome import ALLOWED, BLOCKED, classify, judge, path_of, snippet
@@ -90,6 +91,7 @@ def measure_revocation(name: str, probe: Callable[[], Any], revoke: Callable[[],
         restore()
 
 
+@hides_internals
 def assert_revoked_within(identity: Identity, request: str, revoke: Callable[[], Any], *, within: float = 60,
                           interval: float = 1, restore: Callable[[], Any] | None = None,
                           deny: tuple[int, ...] = (401, 403, 404)) -> None:

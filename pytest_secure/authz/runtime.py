@@ -2,6 +2,12 @@
 
 One :class:`Runtime` per :class:`~pytest_secure.core.session.SecureSession` (so one per xdist
 worker); objects are created lazily, once, by the first cell that needs them.
+
+Every object ``create`` made is recorded on the session (``SecureSession.created_objects``).
+At the end of the run, :class:`CleanupPlugin` sends each kind's ``delete`` request as the
+object's owner and checks the effect (``read`` as the owner must no longer find it); objects it
+could not delete stay listed, and the reports name them. Under pytest-xdist each worker
+deletes its own objects and hands the list to the controller.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import SetupError
+import pytest
+
+from ..core.errors import SecureError, SetupError
+from ..core.records import CreatedObject
 from .config import AuthzConfig, ObjectKind
 
 if TYPE_CHECKING:
@@ -21,6 +30,8 @@ if TYPE_CHECKING:
 
 _RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+WORKER_KEY = "pytest_secure_created_objects"  # xdist workeroutput: the worker's created objects
+GONE_STATUSES = frozenset({404, 410})  # a read (or a second delete) that means "no such object"
 
 
 def runtime(session: SecureSession, config: AuthzConfig) -> Runtime:
@@ -39,6 +50,7 @@ class Runtime:
         self._openapi: dict[str, Any] | None | SetupError = None
         self._openapi_loaded = False
         self._prefetcher: Prefetcher | None = None
+        self.created: list[tuple[ObjectKind, str, str]] = []  # (kind, owner, id), in creation order
 
     @property
     def prefetcher(self) -> Prefetcher:
@@ -84,7 +96,36 @@ class Runtime:
         if value is None or isinstance(value, dict | list):
             raise SetupError(f"setup untrustworthy: {kind.create.label} as {owner} answered {response.status} "
                              f"without an id at {kind.create_id!r}; fix authz.objects.{kind.name}.create.id")
+        self.created.append((kind, owner, str(value)))
         return str(value)
+
+    def cleanup(self) -> list[CreatedObject]:
+        """Delete every object ``create`` made (newest first), as its owner; what happened to each."""
+        done = []
+        for kind, owner, object_id in reversed(self.created):
+            deleted, note = self._delete(kind, owner, object_id)
+            done.append(CreatedObject("authz", kind.name, object_id, owner, deleted, note))
+        self.created.clear()
+        return done[::-1]
+
+    def _delete(self, kind: ObjectKind, owner: str, object_id: str) -> tuple[bool, str]:
+        if kind.delete is None:
+            return False, f"no authz.objects.{kind.name}.delete request"
+        identity = self.session.identity(owner)
+        values = {kind.delete.placeholders[0]: object_id}
+        try:
+            response = kind.delete.send(identity, values)
+            if response.status >= 400 and response.status not in GONE_STATUSES:
+                return False, f"{kind.delete.label} answered {response.status}"
+            if kind.read is None:  # nothing to read it back with: the delete's status is all there is
+                return True, ""
+            check = kind.read.send(identity, {kind.read.placeholders[0]: object_id})
+        except SecureError as exc:
+            return False, f"{kind.delete.label} failed: {exc}"
+        if check.status in GONE_STATUSES:
+            return True, ""
+        return False, (f"{kind.delete.label} answered {response.status}, but {kind.read.label} still answers "
+                       f"{check.status}")
 
     # -- OpenAPI ----------------------------------------------------------------------------
     def openapi(self) -> dict[str, Any] | None:
@@ -101,8 +142,9 @@ class Runtime:
         if not source:
             return None
         local = Path(self.session.baseline.path).parent / source
+        is_file = not source.startswith("/") and local.is_file()
         try:
-            if not source.startswith("/") and local.is_file():
+            if is_file:
                 text = local.read_text("utf-8")
             else:
                 response = self.session.fetch("GET", source)
@@ -114,7 +156,23 @@ class Runtime:
             return SetupError(f"target.openapi {source}: not a readable OpenAPI document ({exc})")
         if not isinstance(data, dict) or not isinstance(data.get("paths"), dict):
             return SetupError(f"target.openapi {source}: no `paths` in the document")
-        return data
+        return self._bundled(data, local.resolve().as_uri() if is_file else self.session.target.url(source), is_file)
+
+    def _bundled(self, data: dict[str, Any], base: str, is_file: bool) -> dict[str, Any] | SetupError:
+        """References followed only within target.scope (core.openapi_refs), so that schemathesis
+        (authz explore) has nothing left to fetch."""
+        from ..core.openapi_refs import bundle_refs
+
+        def fetch(url: str) -> bytes:
+            response = self.session.fetch("GET", url)
+            if response.status != 200:
+                raise SetupError(f"target.openapi: {url} (a reference of the document) answered {response.status}")
+            return response.body
+
+        try:
+            return bundle_refs(data, base=base, allows=self.session.target.scope.allows, fetch=fetch, files=is_file)[0]
+        except SetupError as exc:
+            return SetupError(f"target.openapi {self.session.baseline.target.openapi}: {exc}")
 
 
 def _yaml(text: str) -> Any:
@@ -147,3 +205,40 @@ def dig_all(value: Any, path: str) -> list[Any]:
                 step.append(v[int(part)])
         found = step
     return found
+
+
+class CleanupPlugin:
+    """At the end of the run (before any report is written): delete what the authz checks made.
+
+    Registered by the authz area on the controller and on every xdist worker."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(wrapper=True)  # before the reporters' own sessionfinish writes the JSON and SARIF
+    def pytest_sessionfinish(self, session: pytest.Session) -> Any:
+        from ..core.state import STATE
+
+        state = self.config.stash.get(STATE, None)
+        if state is not None:
+            found = _RUNTIMES.get(state)
+            if found is not None:
+                state.created_objects.extend(found.cleanup())
+            output = getattr(self.config, "workeroutput", None)
+            if output is not None:
+                output[WORKER_KEY] = [o.to_dict() for o in state.created_objects]
+        return (yield)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """On the xdist controller: the objects a worker made, and whether it deleted them."""
+        from ..core.state import STATE
+
+        state = self.config.stash.get(STATE, None)
+        output = getattr(node, "workeroutput", None) or {}
+        if state is not None:
+            state.created_objects.extend(CreatedObject.from_dict(d) for d in output.get(WORKER_KEY, ()))
+
+
+def cleanup_plugin(config: pytest.Config) -> CleanupPlugin:
+    return CleanupPlugin(config)

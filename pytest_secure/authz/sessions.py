@@ -3,10 +3,11 @@
 * fixation: the session issued before login, or one an attacker plants, must not be the
   session after login; replaying the pre-login cookies after the login must be refused. With
   ``privilege_change`` the session cookie must also change at that request.
-* logout: the cookie or token captured before logout, replayed after it, must be refused
-  (the server ended the session; clearing the browser's cookie is not enough).
-* lifetime: session cookies (Max-Age/Expires) and tokens (JWT ``exp``, ``expires_in``) must
-  not outlive ``max_lifetime`` (12 h by default).
+* logout: the cookie or token captured before logout (in a header, a cookie or a query
+  parameter, as the identity sends it), replayed after it, must be refused (the server ended
+  the session; clearing the browser's cookie is not enough).
+* lifetime: session cookies (Max-Age/Expires) and tokens (JWT ``exp``, ``expires_in`` of a
+  login's or an OAuth2 token endpoint's answer) must not outlive ``max_lifetime`` (12 h by default).
 """
 
 from __future__ import annotations
@@ -83,8 +84,10 @@ def _session_cookie_names(session: SecureSession, spec: Sessions, name: str) -> 
     return {c.split("=", 1)[0].strip() for _, c in response.all_set_cookies()} if response is not None else set()
 
 
-def _replay(session: SecureSession, call: Call, headers: dict[str, str], cookies: dict[str, str]) -> Response:
-    return session.target.request(call.method, call.path, headers=headers, cookies=cookies, follow_redirects=False)
+def _replay(session: SecureSession, call: Call, headers: dict[str, str], cookies: dict[str, str],
+            params: dict[str, str] | None = None) -> Response:
+    return session.target.request(call.method, call.path, headers=headers, cookies=cookies, params=params or None,
+                                  follow_redirects=False)
 
 
 def _fixation(session: SecureSession, config: AuthzConfig, spec: Sessions, name: str, probe: Call | None
@@ -144,12 +147,13 @@ def _logout(session: SecureSession, config: AuthzConfig, spec: Sessions, name: s
     check = probe.send(fresh)
     if judge(ALLOW, check, config.matchers).verdict == BLOCKED:
         raise untrustworthy(name, probe.method, check)
-    headers, cookies = fresh.credentials()
+    headers, cookies = fresh.credentials()  # the token wherever it is sent: a header, a cookie, a query parameter
+    params = fresh.query_params()
     response = spec.logout.send(fresh)
     if response.status >= 400:
         raise SetupError(f"setup untrustworthy: {spec.logout.label} as {name} answered {response.status} "
                          f"({snippet(response)}); fix authz.sessions.logout")
-    replay = _replay(session, probe, headers, cookies)
+    replay = _replay(session, probe, headers, cookies, params)
     if classify(replay, config.matchers) == ALLOWED:
         return [Finding("authz/logout-session-alive",
                         f"{name}'s cookie/token still works after {spec.logout.label}", f"{probe.method} {probe.path}",
@@ -179,8 +183,9 @@ def _lifetime(session: SecureSession, config: AuthzConfig, spec: Sessions, name:
         if lifetime is not None and lifetime > cap:
             findings.append(_too_long(name, f"cookie {cookie}", lifetime, cap, response, f"{name}:cookie:{cookie}"))
     auth = fresh.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        claims = decode_payload(auth[7:]) or {}
+    token = fresh.token or (auth[7:] if auth.startswith("Bearer ") else None)  # a hook's bearer token
+    if token:  # wherever it is sent, and whatever its scheme
+        claims = decode_payload(token) or {}
         if isinstance(claims.get("exp"), int | float):
             measured += 1
             start = claims["iat"] if isinstance(claims.get("iat"), int | float) else time.time()

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from .findings import Request
+from .public import hides_internals
 from .target import Response
 
 MAX_BODY = 1_048_576
 
 
+@hides_internals
 def to_response(obj: Any) -> Response:
     """Convert ``obj`` (a response of a supported client, or a Response) into a Response."""
     if isinstance(obj, Response):

@@ -50,6 +50,15 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None
 
+    def __repr__(self) -> str:
+        """Header names only, and the URL and body redacted: pytest prints this in failing tests'
+        locals and assertion diffs, and the header values are credentials (docs/safety.md)."""
+        from .redaction import Redactor
+
+        clean = Redactor().clean
+        body = f", body=<{len(self.body)} characters>" if self.body else ""
+        return f"Request({self.method} {clean(self.url)}, headers={list(self.headers)}{body})"
+
     def curl(self, mask: Callable[[str, str], str] | None = None) -> str:
         """The request as a curl command; ``mask(name, value)`` hides credential headers."""
         parts = ["curl", "-i", "-X", self.method, shlex.quote(self.url)]
@@ -72,6 +81,7 @@ class Finding:
     severity: Severity | None = None  # None: the rule's default severity (the gate resolves it)
     request: Request | None = None
     key: str = ""  # extra identity for the fingerprint, e.g. the header or cookie name
+    places: tuple[str, ...] = ()  # every place it was seen, when one finding stands for several (a crawl's pattern)
 
     @property
     def fingerprint(self) -> str:
@@ -105,6 +115,7 @@ class Finding:
             severity=Severity.parse(data["severity"]) if data.get("severity") else None,
             request=Request(**req) if req else None,
             key=data.get("key", ""),
+            places=tuple(data.get("places") or ()),
         )
 
     def __str__(self) -> str:

@@ -67,6 +67,7 @@ class FindingRecord:
     status: str  # failing, warning, waived, expired
     area: str
     waiver: WaiverRecord | None = None
+    places: tuple[str, ...] = ()  # every place it was seen (a crawl's pages of one URL pattern)
 
     @classmethod
     def of(cls, judged: Judged, rules: RuleTable, redactor: Redactor, area: str | None = None) -> FindingRecord:
@@ -79,7 +80,8 @@ class FindingRecord:
             fingerprint=finding.fingerprint, request=_request(finding, redactor),
             rule=RuleInfo(rule.id, rule.title, rule.cwe, rule.fix, rule.description, rule.severity.label),
             status=judged.status, area=area or rule.area,
-            waiver=WaiverRecord.of(judged.waiver, redactor) if judged.waiver else None)
+            waiver=WaiverRecord.of(judged.waiver, redactor) if judged.waiver else None,
+            places=tuple(clean(p) for p in finding.places))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +91,8 @@ class FindingRecord:
         request, waiver = data.get("request"), data.get("waiver")
         return cls(**{**data, "rule": RuleInfo(**data["rule"]),
                       "request": RequestRecord(**request) if request else None,
-                      "waiver": WaiverRecord(**waiver) if waiver else None})
+                      "waiver": WaiverRecord(**waiver) if waiver else None,
+                      "places": tuple(data.get("places") or ())})
 
 
 @dataclass(frozen=True)
@@ -153,4 +156,29 @@ def _request(finding: Finding, redactor: Redactor) -> RequestRecord | None:
                          curl=clean(request.curl(redactor.header_value)))
 
 
-__all__ = ["CheckRecord", "FindingRecord", "RequestRecord", "RuleInfo", "WaiverRecord", "finding_records"]
+__all__ = ["CheckRecord", "CreatedObject", "FindingRecord", "RequestRecord", "RuleInfo", "WaiverRecord",
+           "finding_records"]
+
+
+@dataclass(frozen=True)
+class CreatedObject:
+    """An object a check created on the target (an authz owner's note...), and whether it was
+    deleted at the end of the run. Objects left behind are listed in the reports."""
+
+    area: str
+    kind: str
+    id: str
+    owner: str
+    deleted: bool = False
+    note: str = ""  # why it was not deleted (no delete request, or what the delete answered)
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.id} (owner {self.owner})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CreatedObject:
+        return cls(**data)

@@ -22,18 +22,25 @@ from collections.abc import Iterable
 MASK = "[REDACTED]"
 
 _SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-zap-api-key")
+_OPAQUE_HEADERS = tuple(h for h in _SENSITIVE_HEADERS if h not in ("cookie", "set-cookie"))  # masked whole
 _HEADER_LINE = re.compile(
-    r"(?im)^(\s*(?:" + "|".join(re.escape(h) for h in _SENSITIVE_HEADERS) + r")\s*:\s*)([^\r\n]+)"
+    r"(?im)^(\s*(?:" + "|".join(re.escape(h) for h in _OPAQUE_HEADERS) + r")\s*:\s*)([^\r\n]+)"
 )
 # -H 'Authorization: ...' in curl lines, and "Authorization": "..." in JSON dumps
 _QUOTED_HEADER = re.compile(
-    r"(?i)(['\"](?:" + "|".join(re.escape(h) for h in _SENSITIVE_HEADERS) + r")['\"]?\s*[:,]\s*['\"]?)([^'\"\r\n]+)"
+    r"(?i)(['\"](?:" + "|".join(re.escape(h) for h in _OPAQUE_HEADERS) + r")['\"]?\s*[:,]\s*['\"]?)([^'\"\r\n]+)"
 )
+# Cookies: the values are masked, the names and a Set-Cookie's attributes stay readable
+# ("Set-Cookie: sid=[REDACTED]; Path=/; HttpOnly", as docs/cookies.md shows evidence)
+_SET_COOKIE = re.compile(r"(?i)(\bset-cookie['\"]?\s*[:,]\s*['\"]?)(?:([^=;,'\"\r\n]+)=)?([^;'\"\r\n]*)")
+_COOKIE = re.compile(r"(?i)((?<![\w-])cookie['\"]?\s*[:,]\s*['\"]?)([^=;\s'\"]+=[^'\"\r\n]*)")
+_OPAQUE_COOKIE = re.compile(r"(?im)^(\s*cookie\s*:\s*)([^=\r\n]+)$")  # a Cookie line without name=value
+_COOKIE_PAIR = re.compile(r"([^=;\s]+)=([^;]*)")
 # "Bearer x"/"Basic x" anywhere (plain prose such as "token signed" is left alone; a "Token x"
 # credential is caught by the header patterns above)
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{6,})")
 _TOKEN_FIELD = re.compile(
-    r"(?i)([\"']?(?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd|secret|session(?:id)?)[\"']?\s*[:=]\s*[\"']?)([^\"'&\s,}]{3,})"
+    r"(?i)([\"']?(?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd|secret|session(?:id)?)[\"']?\s*[:=](?![:=])\s*[\"']?)([^\"'&\s,;}]{3,})"
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 
@@ -80,6 +87,10 @@ class Redactor:
         if pattern is not None:
             text = pattern.sub(MASK, text)
         text = _HEADER_LINE.sub(lambda m: m.group(1) + MASK, text)
+        text = _SET_COOKIE.sub(_mask_set_cookie, text)
+        text = _COOKIE.sub(lambda m: m.group(1) + _COOKIE_PAIR.sub(lambda p: p.group(1) + "=" + MASK, m.group(2)),
+                           text)
+        text = _OPAQUE_COOKIE.sub(lambda m: m.group(1) + MASK, text)
         text = _QUOTED_HEADER.sub(lambda m: m.group(1) + MASK, text)
         text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
         text = _TOKEN_FIELD.sub(lambda m: m.group(1) + MASK, text)
@@ -99,6 +110,11 @@ class Redactor:
     def header_value(self, name: str, value: str) -> str:
         """Mask a header value outright when the header carries credentials."""
         return MASK if name.lower() in _SENSITIVE_HEADERS else self.clean(value)
+
+
+def _mask_set_cookie(match: re.Match[str]) -> str:
+    name = match.group(2)
+    return match.group(1) + (f"{name}={MASK}" if name is not None else MASK)
 
 
 def install_log_redaction(redactor: Redactor) -> None:

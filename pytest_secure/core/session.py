@@ -18,6 +18,7 @@ from .errors import SecureError, SetupError, TargetError
 from .findings import Finding
 from .gate import FAILED, Verdict, judge, waiver_coverage
 from .identities import Identities, Identity
+from .records import CreatedObject
 from .redaction import Redactor
 from .rules import RuleTable
 from .target import InProcessTarget, LiveTarget, Response, Target, import_app
@@ -40,6 +41,7 @@ class SecureSession:
         self._results: dict[str, list[Finding] | SecureError] = {}
         self._trust: dict[str, bool] = {}
         self._by_name: dict[str, Check] = {}
+        self.created_objects: list[CreatedObject] = []  # objects checks made on the target (see records)
 
     def start_run(self, checks: Sequence[Check], waivers: Sequence[Waiver] = ()) -> None:
         """Fix what this run checks, once, before any check runs: the checks, the rules they
@@ -55,7 +57,10 @@ class SecureSession:
         return self.identities[name]
 
     def fetch(self, method: str, path: str, identity: str = "anonymous") -> Response:
-        """A cached request as ``identity``: for checks that only read responses."""
+        """A cached request as ``identity``: for checks that only read responses.
+
+        As ``anonymous`` (the default) every request is a first visit: anonymous keeps no cookie
+        a page sets and sends no credential (see :mod:`.identities`)."""
         key = (identity, method.upper(), path)
         if key not in self._cache:
             try:

@@ -1,26 +1,28 @@
 """Transports to the system under test, behind one interface.
 
-* :class:`LiveTarget`: a running service over HTTP(S), one ``requests`` session with
-  keep-alive.
+* :class:`LiveTarget`: a running service over HTTP(S), one keep-alive ``requests`` session
+  from :mod:`.transport` (no proxy or netrc from the environment, a watchdog for the wall-clock cap).
 * :class:`InProcessTarget`: a WSGI or ASGI app called in this process (through httpx's
-  WSGI/ASGI transports), no server and no socket.
+  WSGI/ASGI transports, which ignore the environment too), no server and no socket.
 
 Both share what makes the tool safe to point at anything: the scope guard (no request and no
-redirect to a host outside ``target.scope``; credentials never cross hosts), timeouts,
-a cap on the bytes read from each body *after* decompression, and no cookie persistence
-(identities keep their own cookies, so they never bleed into each other).
+redirect to a host outside ``target.scope``; credentials never cross hosts), timeouts and the
+wall-clock cap of three times ``target.timeout`` on each exchange, a cap on the bytes read
+from each body *after* decompression, and no cookie persistence (identities keep their own
+cookies, so they never bleed into each other).
 """
 
 from __future__ import annotations
 
 import asyncio
-import http.cookiejar
+import contextlib
 import importlib
 import inspect
 import json as jsonlib
 import sys
 import time
 import urllib.parse
+import warnings
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -28,7 +30,12 @@ from typing import Any
 
 from .errors import AppImportError, ScopeError, TargetError
 from .findings import Request
+from .public import hides_internals
 from .scope import parse_scope_entry
+from .transport import BodyCap, cap_message, capped_session, is_too_slow
+
+__all__ = ["BodyCap", "InProcessTarget", "LiveTarget", "Response", "ScopeGuard", "Target", "import_app",
+           "is_asgi_app"]
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CREDENTIAL_HEADERS = {"authorization", "cookie", "proxy-authorization"}
@@ -63,6 +70,11 @@ class Response(HeaderLookup):
     truncated: bool = False
     history: list[Response] = field(default_factory=list)
     refused_redirect: str | None = None  # Location that was outside the scope, not followed
+
+    def __repr__(self) -> str:
+        """No header values and no body: pytest prints this in failing tests' locals, and a
+        response carries session cookies and tokens (docs/safety.md)."""
+        return f"<Response {self.request!r} -> {self.status}, {len(self.body)} bytes>"
 
     @property
     def text(self) -> str:
@@ -133,6 +145,7 @@ class Target:
             return path_or_url
         return self.base_url + ("" if path_or_url.startswith("/") else "/") + path_or_url
 
+    @hides_internals  # a TargetError in a hand-written test shows no frame holding the request's headers
     def request(self, method: str, path_or_url: str, *, headers: dict[str, str] | None = None,
                 params: dict[str, Any] | None = None, json: Any = None, data: dict[str, Any] | None = None,
                 content: bytes | str | None = None, cookies: dict[str, str] | None = None,
@@ -207,40 +220,10 @@ class Target:
         return cap.result()
 
 
-class BodyCap:
-    """A response body as it arrives, capped: the one place the body limits live.
-
-    At most ``limit`` bytes are kept, counted *after* decompression (the transports hand over
-    decoded chunks, so a gzip bomb stops at the cap), and reading must end by ``deadline`` (a
-    ``time.monotonic()`` value; ``seconds`` only names it in the error). The sync and async
-    readers both loop ``if cap.feed(chunk): break`` and then take :meth:`result`.
-    """
-
-    def __init__(self, limit: int, deadline: float, seconds: float) -> None:
-        self.limit = limit
-        self.deadline = deadline
-        self.seconds = seconds
-        self.truncated = False
-        self._buf = bytearray()
-
-    def feed(self, chunk: bytes) -> bool:
-        """Add ``chunk``; True when the cap is reached and reading should stop. Past the deadline: TargetError."""
-        self._buf += chunk
-        if len(self._buf) > self.limit:
-            del self._buf[self.limit:]
-            self.truncated = True
-            return True
-        if time.monotonic() > self.deadline:
-            raise TargetError(f"the response body took longer than {self.seconds:g}s to arrive")
-        return False
-
-    def result(self) -> tuple[bytes, bool]:
-        """The body kept and whether it was cut at the cap."""
-        return bytes(self._buf), self.truncated
-
-
 class LiveTarget(Target):
-    """A running service reached over the network with one keep-alive ``requests`` session."""
+    """A running service reached over the network with one keep-alive ``requests`` session
+    (:func:`~pytest_secure.core.transport.capped_session`: no proxy or netrc from the
+    environment, the wall-clock cap on each exchange, the body cap)."""
 
     def __init__(self, base_url: str, scope: tuple[str, ...] | list[str], *, verify: bool | str = True,
                  **kwargs: Any) -> None:
@@ -248,38 +231,54 @@ class LiveTarget(Target):
         import requests
 
         self._requests = requests
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or netrc from the environment: scope stays ours
-        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self.session.verify = verify
-        self.session.headers.clear()
+        self.session = capped_session(timeout=self.timeout, max_body_bytes=self.max_body_bytes, verify=verify)
+        self.verify = verify
+        # verify: false was asked for: urllib3's warning on each request would say it again, hundreds
+        # of times; the run says it once in its summary instead (runner/startup.py)
+        self._quiet = quiet_insecure_warnings(self.base_url) if verify is False else None
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None
               ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         requests = self._requests
         try:
             resp = self.session.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                        stream=True, timeout=(self.timeout, self.timeout))
-        except requests.exceptions.Timeout:
+                                        timeout=(self.timeout, self.timeout))
+        except requests.exceptions.Timeout as exc:
+            if is_too_slow(exc):
+                raise TargetError(f"{method} {url}: {exc}", url=url) from None
             raise TargetError(f"{method} {url}: no answer within {self.timeout:g}s (target.timeout)", url=url) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise TargetError(f"{method} {url}: reading the response failed: {_reason(exc)}", url=url) from None
         except requests.exceptions.SSLError as exc:
             raise TargetError(f"{method} {url}: TLS handshake failed: {_reason(exc)}", url=url) from None
         except requests.exceptions.ConnectionError as exc:
             raise TargetError(f"{method} {url}: cannot connect: {_reason(exc)}", url=url) from None
         except requests.exceptions.RequestException as exc:
             raise TargetError(f"{method} {url}: request failed: {_reason(exc)}", url=url) from None
-        try:
-            raw_headers = list(resp.raw.headers.items()) if resp.raw is not None else list(resp.headers.items())
-            deadline = time.monotonic() + self.timeout * 3
-            body_bytes, truncated = self._read_capped(resp.iter_content(65536), deadline)
-        except requests.exceptions.RequestException as exc:
-            raise TargetError(f"{method} {url}: reading the response failed: {_reason(exc)}", url=url) from None
-        finally:
-            resp.close()
-        return resp.status_code, raw_headers, body_bytes, truncated
+        raw_headers = list(resp.raw.headers.items()) if resp.raw is not None else list(resp.headers.items())
+        return resp.status_code, raw_headers, resp.content, bool(getattr(resp, "secure_truncated", False))
 
     def close(self) -> None:
         self.session.close()
+        if self._quiet is not None:
+            with contextlib.suppress(ValueError):
+                filters: list[Any] = warnings.filters  # type: ignore[assignment]  # typeshed says Sequence
+                filters.remove(self._quiet)
+            warnings._filters_mutated()  # type: ignore[attr-defined]
+            self._quiet = None
+
+
+def quiet_insecure_warnings(base_url: str) -> Any:
+    """Ignore urllib3's InsecureRequestWarning for requests to this target's host only (the
+    user's own unverified requests elsewhere still warn); returns the filter, for removal."""
+    import re
+
+    from urllib3.exceptions import InsecureRequestWarning
+
+    host = urllib.parse.urlsplit(base_url).hostname or ""
+    warnings.filterwarnings("ignore", message=f"Unverified HTTPS request is being made to host '{re.escape(host)}'",
+                            category=InsecureRequestWarning)
+    return warnings.filters[0]
 
 
 class InProcessTarget(Target):
@@ -296,9 +295,10 @@ class InProcessTarget(Target):
         self._loop: asyncio.AbstractEventLoop | None = None
         if self.is_asgi:
             self._loop = asyncio.new_event_loop()
-            self._aclient = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=self.timeout)
+            self._aclient = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=self.timeout,
+                                              trust_env=False)
         else:
-            self._client = httpx.Client(transport=httpx.WSGITransport(app=app), timeout=self.timeout)
+            self._client = httpx.Client(transport=httpx.WSGITransport(app=app), timeout=self.timeout, trust_env=False)
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None
               ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
@@ -306,7 +306,7 @@ class InProcessTarget(Target):
         deadline = time.monotonic() + self.timeout * 3
         try:
             if self._loop is not None:
-                return self._loop.run_until_complete(self._asend(request, deadline))
+                return self._loop.run_until_complete(self._asend_capped(request, deadline))
             resp = self._client.send(request, stream=True)
             try:
                 body_bytes, truncated = self._read_capped(resp.iter_bytes(), deadline)
@@ -322,6 +322,14 @@ class InProcessTarget(Target):
                 "A server would answer 500; fix the exception or catch it in the app",
                 url=url,
             ) from exc
+
+    async def _asend_capped(self, request: Any, deadline: float) -> tuple[int, list[tuple[str, str]], bytes, bool]:
+        """:meth:`_asend` within the wall-clock cap, even when the app awaits for ever between chunks."""
+        try:
+            return await asyncio.wait_for(self._asend(request, deadline), max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise TargetError(f"{request.method} {request.url}: {cap_message(self.timeout * 3)}",
+                              url=str(request.url)) from None
 
     async def _asend(self, request: Any, deadline: float) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         resp = await self._aclient.send(request, stream=True)

@@ -4,7 +4,10 @@ The response-hygiene policy (the baseline's ``headers``, ``cookies`` and ``leaks
 sections) is the hygiene area's ``audit_response``, handed to the DAST area by
 :mod:`pytest_secure.areas` (areas do not import each other), so a page the crawler reached is
 judged exactly as the headers area judges its listed paths: same rule ids, same severities,
-same waivers. A baseline without those sections gives the crawler nothing to check;
+same waivers; rules that act on pages only (CSP, framing, Permissions-Policy...) skip the
+stylesheets, scripts and images a crawl reaches (``headers.is_document``). Findings are merged
+per rule and URL pattern when the scan's groups are built (``result.merge_by_pattern``).
+A baseline without those sections gives the crawler nothing to check;
 ``extends: recommended`` brings the seed policy.
 """
 

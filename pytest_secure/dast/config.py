@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..core.baseline.model import Baseline
+from ..core.errors import DastError
+
+# URLs whose path or query name an action that ends a session or destroys data: never crawled,
+# spidered or scanned unless dast.crawl.destructive is true (the built-in crawler also reads link
+# text and submit buttons; see crawler.DESTRUCTIVE_WORDS). A regex for ZAP's context and plan.
+DESTRUCTIVE_URL_REGEX = (r"(?i)^[a-z]+://[^/]*/[^#]*(?<![a-z])(?:log[-_]?out|log[-_]?off|sign[-_]?out|"
+                         r"sign[-_]?off|delete|remove|destroy|reset|purge|wipe|deactivate|unsubscribe|revoke).*$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class CrawlSettings:
     max_depth: int = 5
     max_seconds: float = 120.0
     submit_post_forms: bool = False
+    destructive: bool = False  # follow logout/delete links and submit destructive forms too
+    exclude: tuple[re.Pattern[str], ...] = ()  # dast.exclude: URLs never requested
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,13 @@ class DastSettings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     zap: ZapSettings = field(default_factory=ZapSettings)
     declared: bool = True  # False when the baseline has no dast: section (defaults are used)
+    exclude: tuple[str, ...] = ()  # dast.exclude, as written (regexes searched in the full URL)
+
+    def zap_excludes(self) -> list[str]:
+        """Regexes ZAP must leave alone (context excludes, plan excludePaths): dast.exclude, each
+        made to match a whole URL, and the destructive URLs unless dast.crawl.destructive."""
+        found = [p if p.startswith((".*", "^")) else f".*(?:{p}).*" for p in self.exclude]
+        return found + ([] if self.crawl.destructive else [DESTRUCTIVE_URL_REGEX])
 
 
 def dast_settings(baseline: Baseline) -> DastSettings:
@@ -84,12 +101,22 @@ def dast_settings(baseline: Baseline) -> DastSettings:
         page_size=int(z.get("page_size", 500)),
         max_alerts=int(z.get("max_alerts", 50_000)),
     )
+    exclude = tuple(raw.get("exclude") or ())
+    compiled = []
+    for i, pattern in enumerate(exclude):
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise DastError(f"{baseline.place('dast', 'exclude', i)}: dast.exclude[{i}]: {pattern!r} is not a "
+                            f"regular expression ({exc}); fix it (a Python regex searched in each URL)") from None
     c = raw.get("crawl") or {}
     crawl = CrawlSettings(
         max_pages=int(c.get("max_pages", 100)),
         max_depth=int(c.get("max_depth", 5)),
         max_seconds=float(c.get("max_seconds", 120)),
         submit_post_forms=bool(c.get("submit_post_forms", False)),
+        destructive=bool(c.get("destructive", False)),
+        exclude=tuple(compiled),
     )
     return DastSettings(
         engine=raw.get("engine", "builtin"),
@@ -101,6 +128,7 @@ def dast_settings(baseline: Baseline) -> DastSettings:
         crawl=crawl,
         zap=zap,
         declared=section is not None,
+        exclude=exclude,
     )
 
 

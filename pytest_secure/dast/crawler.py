@@ -4,12 +4,20 @@ It starts from the seed paths and the GET operations of the OpenAPI document, fo
 (``a``, ``area``, ``link``, ``iframe``, ``frame``, ``script``) and GET forms with their
 default values, and submits POST forms only when asked. It stays on the target's origin and
 inside ``target.scope``, and sends every request as the scan identity through the same
-transport as every other check (in-process or live, with timeouts and body caps).
+transport as every other check (in-process or live, with timeouts and body caps); the engine
+gives it a session of its own (a fresh login of that identity), never the one the other checks use.
+
+It never requests a URL that ``dast.exclude`` matches, and, unless ``dast.crawl.destructive``
+is true, never follows a link or submits a form whose URL, link text or submit button names an
+action of :data:`DESTRUCTIVE_WORDS` (Logout, Sign out, Delete...): following a Logout link
+would end the session, and a delete link would destroy the data other checks need. What it
+left alone is listed in the scan's notes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.parse
 from collections import deque
@@ -25,6 +33,23 @@ from .config import CrawlSettings
 from .progress import Progress
 
 _LINK_ATTRS = {"a": "href", "area": "href", "link": "href", "iframe": "src", "frame": "src", "script": "src"}
+# Words that, in a link's URL or text or a form's action or buttons, name an action that ends
+# the session or destroys data (compared word by word; "log out", "sign-out" count joined).
+DESTRUCTIVE_WORDS = frozenset({
+    "logout", "logoff", "signout", "signoff", "delete", "remove", "destroy", "reset", "purge", "wipe", "erase",
+    "truncate", "deactivate", "unsubscribe", "revoke", "cancel", "terminate", "disable",
+})
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def destructive(*texts: str) -> bool:
+    """Whether any text (a URL's path and query, a link text, a button label) names a destructive action."""
+    for text in texts:
+        words = [w.lower() for w in _WORD.findall(text)]
+        joined = {a + b for a, b in zip(words, words[1:], strict=False)}
+        if DESTRUCTIVE_WORDS.intersection(words) or DESTRUCTIVE_WORDS.intersection(joined):
+            return True
+    return False
 
 
 @dataclass
@@ -32,32 +57,62 @@ class Form:
     action: str
     method: str
     fields: dict[str, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)  # submit buttons' values and texts
+
+
+@dataclass
+class Link:
+    url: str
+    text: str = ""  # the text of an <a> element (its title/aria-label too)
 
 
 class _LinkParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
+        self.links: list[Link] = []
         self.forms: list[Form] = []
         self._form: Form | None = None
+        self._anchor: Link | None = None
+        self._button: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
         if tag in _LINK_ATTRS and a.get(_LINK_ATTRS[tag]):
-            self.links.append(a[_LINK_ATTRS[tag]])
+            link = Link(a[_LINK_ATTRS[tag]], " ".join(a.get(k, "") for k in ("title", "aria-label")).strip())
+            self.links.append(link)
+            if tag == "a":
+                self._anchor = link
         elif tag == "form":
             self._form = Form(a.get("action", ""), (a.get("method") or "GET").upper())
             self.forms.append(self._form)
+        elif tag == "button" and self._form is not None:
+            self._form.labels += [a.get("value", ""), a.get("name", "")]
+            self._button = []
+        elif (tag == "input" and self._form is not None
+              and a.get("type", "").lower() in ("submit", "button", "image")):
+            self._form.labels += [a.get("value", ""), a.get("name", ""), a.get("alt", "")]
         elif (tag in ("input", "select", "textarea") and self._form is not None and a.get("name")
               and a.get("type", "").lower() not in ("submit", "button", "image", "reset", "file")):
             self._form.fields.setdefault(a["name"], a.get("value", ""))
 
+    def handle_data(self, data: str) -> None:
+        if self._anchor is not None:
+            self._anchor.text = f"{self._anchor.text} {data}".strip()[:200]
+        if self._button is not None:
+            self._button.append(data)
+
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self._form = None
+        elif tag == "a":
+            self._anchor = None
+        elif tag == "button" and self._button is not None:
+            if self._form is not None:
+                self._form.labels.append(" ".join(self._button).strip()[:200])
+            self._button = None
 
 
-def parse_page(html: str) -> tuple[list[str], list[Form]]:
+def parse_page(html: str) -> tuple[list[Link], list[Form]]:
     parser = _LinkParser()
     try:
         parser.feed(html)
@@ -73,6 +128,7 @@ class CrawlResult:
     errors: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_alone: dict[str, str] = field(default_factory=dict)  # "METHOD url" -> why it was not requested
 
 
 class Crawler:
@@ -89,10 +145,15 @@ class Crawler:
         result = CrawlResult()
         queue: deque[tuple[str, str, dict[str, str] | None, int]] = deque()
         seen: set[tuple[str, str]] = set()
+        left_alone: dict[str, str] = {}  # URL -> why it was not requested
 
-        def enqueue(method: str, url: str, data: dict[str, str] | None, depth: int) -> None:
+        def enqueue(method: str, url: str, data: dict[str, str] | None, depth: int, *texts: str) -> None:
             url = urllib.parse.urldefrag(url)[0]
             if depth > self.s.max_depth or not self._crawlable(url):
+                return
+            why = self._left_alone(url, texts)
+            if why:
+                left_alone.setdefault(f"{method} {url}", why)
                 return
             key = (method, url if method == "GET" else url + "?" + urllib.parse.urlencode(sorted((data or {}).items())))
             if key not in seen:
@@ -125,19 +186,35 @@ class Crawler:
                 continue
             links, forms = parse_page(response.text)
             for link in links:
-                enqueue("GET", urllib.parse.urljoin(response.url, link), None, depth + 1)
+                enqueue("GET", urllib.parse.urljoin(response.url, link.url), None, depth + 1, link.text)
             for form in forms:
                 action = urllib.parse.urljoin(response.url, form.action or response.url)
                 if form.method == "GET":
                     query = urllib.parse.urlencode(form.fields)
-                    enqueue("GET", action.split("?", 1)[0] + (f"?{query}" if query else ""), None, depth + 1)
+                    enqueue("GET", action.split("?", 1)[0] + (f"?{query}" if query else ""), None, depth + 1,
+                            *form.labels)
                 elif self.s.submit_post_forms:
-                    enqueue(form.method, action, dict(form.fields), depth + 1)
+                    enqueue(form.method, action, dict(form.fields), depth + 1, *form.labels)
                 else:
                     skipped_posts += 1
         if skipped_posts:
             result.notes.append(f"{skipped_posts} POST form(s) not submitted (dast.crawl.submit_post_forms: false)")
+        if left_alone:
+            shown = "; ".join(f"{where} ({why})" for where, why in list(left_alone.items())[:10])
+            more = f"; and {len(left_alone) - 10} more" if len(left_alone) > 10 else ""
+            result.notes.append(f"{len(left_alone)} URL(s) not requested: {shown}{more}")
+        result.left_alone = dict(left_alone)
         return result
+
+    def _left_alone(self, url: str, texts: tuple[str, ...]) -> str:
+        """Why ``url`` must not be requested ('' when it may): dast.exclude, or a destructive action."""
+        for pattern in self.s.exclude:
+            if pattern.search(url):
+                return f"dast.exclude {pattern.pattern!r}"
+        parts = urllib.parse.urlsplit(url)
+        if not self.s.destructive and destructive(parts.path, urllib.parse.unquote_plus(parts.query), *texts):
+            return "ends the session or destroys data; dast.crawl.destructive: true crawls it"
+        return ""
 
     def _crawlable(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)

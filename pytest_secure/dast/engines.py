@@ -20,6 +20,7 @@ from .result import RuleGroup, ScanResult
 from .rules_file import RulesFile
 
 if TYPE_CHECKING:
+    from ..core.identities import Identity
     from ..core.session import SecureSession
 
 
@@ -31,9 +32,16 @@ def run_engine(session: SecureSession, settings: DastSettings, rules: RulesFile,
     return run_builtin(session, settings, progress, audit)
 
 
-def _credentials(session: SecureSession, name: str) -> dict[str, str]:
+def scan_identity(session: SecureSession, name: str) -> Identity:
+    """The scan identity with a session of its own: a fresh login and an empty cookie jar, so that
+    what the scan does to its session (a logout it reaches after all) never touches the session
+    the other checks use."""
+    return session.identity(name).fresh()
+
+
+def _credentials(session: SecureSession, name: str, identity: Identity | None = None) -> dict[str, str]:
     """The scan identity's credential headers, after its login (a cookie jar becomes a Cookie header)."""
-    identity = session.identity(name)
+    identity = identity or scan_identity(session, name)
     if identity.is_anonymous:
         return {}
     try:
@@ -64,7 +72,7 @@ def run_zap(session: SecureSession, settings: DastSettings, rules: RulesFile, pr
     scan = ZapScan(settings.zap, target=zap_target, scope=target.scope.entries or (urllib.parse.urlsplit(zap_target)
                    .netloc,), seeds=seed_paths(session.baseline, settings),
                    openapi=session.baseline.target.openapi, auth_headers=_credentials(session, settings.identity),
-                   progress=progress)
+                   progress=progress, excludes=settings.zap_excludes())
     run = scan.run()
     result = ScanResult(engine="zap", target=zap_target, incomplete=list(run.incomplete),
                         notes=[f"ZAP {run.version}", f"{run.urls} URL(s) spidered", *run.notes])
@@ -109,8 +117,8 @@ def run_builtin(session: SecureSession, settings: DastSettings, progress: Progre
         raise DastError("the built-in engine judges every page it reaches by the baseline's headers, cookies and "
                         "leaks policies, and this baseline has none of them: add `extends: recommended` or those "
                         "sections (or use engine: zap)")
-    credentials = _credentials(session, settings.identity)  # logs in first: a failure is an error
-    identity = session.identity(settings.identity)
+    identity = scan_identity(session, settings.identity)  # the crawl's own session
+    credentials = _credentials(session, settings.identity, identity)  # logs in first: a failure is an error
     seeds = seed_paths(session.baseline, settings)
     spec = session.baseline.target.openapi
     if spec:

@@ -3,7 +3,8 @@ teams that run ``zap.sh -cmd -autorun plan.yaml`` themselves.
 
 What maps to what:
 
-* target.scope -> the context's ``includePaths``; ``*`` OUTOFSCOPE lines -> ``excludePaths``;
+* target.scope -> the context's ``includePaths``; ``*`` OUTOFSCOPE lines, ``dast.exclude`` and
+  (unless ``dast.crawl.destructive``) the logout/delete URLs -> ``excludePaths``;
 * the scan identity's credential headers -> a ``replacer`` job whose values are
   ``${ZAP_AUTH_<HEADER>}`` environment variables (no secret is ever written to the plan);
 * seeds -> ``requestor``; target.openapi -> ``openapi``; spider, AJAX spider, passive-scan
@@ -54,6 +55,7 @@ def build_plan(session: SecureSession, settings: DastSettings, rules: RulesFile)
                                                                         or identity.basic) else identity.headers)
     excludes = [o.pattern.pattern if o.pattern.pattern.endswith(".*") else o.pattern.pattern + ".*"
                 for o in rules.out_of_scope if "*" in o.rules]
+    excludes += [regex for regex in settings.zap_excludes() if regex not in excludes]
     jobs: list[dict[str, Any]] = []
     ignored = [r.rule for r in rules.listed("IGNORE") if r.rule.isdigit()]
     jobs.append({"type": "passiveScan-config", "parameters": {"scanOnlyInScope": True, "maxAlertsPerRule": 10},

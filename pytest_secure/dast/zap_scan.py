@@ -45,13 +45,14 @@ class ZapRun:
 class ZapScan:
     def __init__(self, settings: ZapSettings, *, target: str, scope: tuple[str, ...], seeds: list[str],
                  openapi: str | None, auth_headers: dict[str, str], progress: Progress,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, excludes: list[str] | None = None) -> None:
         self.s = settings
         self.target = target.rstrip("/")
         self.scope = scope
         self.seeds = seeds
         self.openapi = openapi
         self.auth_headers = auth_headers
+        self.excludes = list(excludes or ())  # regexes excluded from the context (dast.exclude, logout...)
         self.progress = progress
         self.sleep = sleep
         self.run_info = ZapRun()
@@ -107,6 +108,9 @@ class ZapScan:
         for regex in scope_regexes(self.scope):
             expect_ok(self.zap.context.include_in_context(contextname=name, regex=regex),
                       "context/action/includeInContext")
+        for regex in self.excludes:  # the spider and the scans of this context leave these URLs alone
+            expect_ok(self.zap.context.exclude_from_context(contextname=name, regex=regex),
+                      "context/action/excludeFromContext")
         return context_id
 
     def _add_auth(self) -> None:

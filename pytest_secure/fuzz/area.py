@@ -8,6 +8,10 @@ file.
 
 Collection reads the OpenAPI document only when ``operations: all`` asks for every operation
 (from a file, the in-process app, or one scope-checked GET to a live service).
+
+State-changing operations (POST, PUT, PATCH, DELETE) are fuzzed only with ``fuzz.destructive:
+true``, in-process or live, as ``authz.destructive`` asks for authz: without it their items are
+collected and skipped with the reason, so that what was not fuzzed stays visible.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class FuzzConfig:
     max_response_time: float
     regressions: Path
     record: bool
+    destructive: bool = False  # fuzz POST/PUT/PATCH/DELETE too (fuzz.destructive)
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> FuzzConfig:
@@ -110,13 +115,15 @@ class FuzzConfig:
             max_response_time=float(section.get("max_response_time", 2.0)),
             regressions=baseline.path.parent / section.get("regressions", ".secure/regressions.yaml"),
             record=bool(section.get("record", True)),
+            destructive=bool(section.get("destructive", False)),
         )
 
     def settings(self) -> Any:
         from .engine import FuzzSettings
 
         return FuzzSettings(max_examples=self.max_examples, seed=self.seed, shrink=self.shrink,
-                            families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time)
+                            families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time,
+                            destructive=self.destructive)
 
 
 def _normalise(spec: str) -> str:
@@ -144,7 +151,7 @@ class SchemaSource:
         return self._schema
 
     def _load(self) -> Any:
-        from ..core.target import LiveTarget, ScopeGuard, import_app
+        from ..core.target import InProcessTarget, LiveTarget, ScopeGuard, import_app
         from .engine import install_payload_hooks, load_schema
 
         config, target = self.config, self.baseline.target
@@ -161,9 +168,11 @@ class SchemaSource:
         host = base_url.split("://", 1)[-1].split("/", 1)[0]
         scope = ScopeGuard(target.scope or (host,))
 
-        def fetch(url: str) -> bytes:
-            live = LiveTarget(base_url, list(scope.entries), verify=target.verify, timeout=target.timeout,
-                              max_body_bytes=max(target.max_body_bytes, 16 * 1_048_576), default_headers=target.headers)
+        def fetch(url: str) -> bytes:  # the document, and the in-scope documents it refers to
+            common: dict[str, Any] = dict(timeout=target.timeout, default_headers=target.headers,
+                                          max_body_bytes=max(target.max_body_bytes, 16 * 1_048_576))
+            live = (InProcessTarget(app, base_url, list(scope.entries), **common) if app is not None
+                    else LiveTarget(base_url, list(scope.entries), verify=target.verify, **common))
             try:
                 response = live.request("GET", url, follow_redirects=False)
             except TargetError as exc:
@@ -186,6 +195,8 @@ class SchemaSource:
 
 
 def collect(baseline: Baseline) -> list[Check]:
+    from .engine import is_safe_operation
+
     config = FuzzConfig.from_baseline(baseline)
     source = SchemaSource(baseline, config)
     if config.operations is not None:
@@ -206,8 +217,26 @@ def collect(baseline: Baseline) -> list[Check]:
     for label in labels:
         for identity in config.identities:
             name = f"{label}::{identity}" if many else label
-            checks.append(Check(AREA, name, RULE_IDS, _runner(source, label, identity), path=label.split(" ", 1)[1]))
+            run = _runner(source, label, identity)
+            if not config.destructive and not is_safe_operation(label):
+                run = _skipped(label)
+            checks.append(Check(AREA, name, RULE_IDS, run, path=label.split(" ", 1)[1]))
     return checks
+
+
+def _skipped(label: str):  # type: ignore[no-untyped-def]
+    """The run of a state-changing operation without ``fuzz.destructive: true``: a skip that says why."""
+    from .engine import SAFE_METHODS
+
+    reason = (f"{label} changes state: fuzzing sends only {', '.join(sorted(SAFE_METHODS))} requests unless "
+              "`fuzz.destructive: true` is set (only against a test deployment or a test app whose data may change)")
+
+    def run(session: SecureSession) -> list[Finding]:
+        import pytest
+
+        pytest.skip(reason)
+
+    return run
 
 
 def _runner(source: SchemaSource, label: str, identity_name: str):  # type: ignore[no-untyped-def]
@@ -222,9 +251,12 @@ def _runner(source: SchemaSource, label: str, identity_name: str):  # type: igno
         target = session.target
         if not target.scope.allows(target.base_url):
             raise SetupError(f"refusing to fuzz {target.base_url}: it is outside target.scope")
-        send = SendOptions(base_url=target.base_url, headers={**target.default_headers, **identity.headers},
-                           cookies=dict(identity.cookies), app=getattr(target, "app", None), timeout=target.timeout,
-                           verify=getattr(getattr(target, "session", None), "verify", True))
+        headers, cookies = identity.credentials()  # the CSRF token of writes included
+        send = SendOptions(base_url=target.base_url, headers={**target.default_headers, **headers},
+                           cookies=cookies, params=identity.query_params(), app=getattr(target, "app", None),
+                           timeout=target.timeout,
+                           verify=getattr(getattr(target, "session", None), "verify", True),
+                           max_body_bytes=target.max_body_bytes, session=getattr(target, "session", None))
         store = RegressionStore(config.regressions)
         fuzzer = OperationFuzzer(schema, label, config.settings(), identity=identity_name)
         result = fuzzer.run(send, store.for_operation(label, identity_name))

@@ -34,7 +34,18 @@ from . import oracles as oracle_module
 from . import strategies
 from .regressions import CASE_KEYS, Regression, clean_case
 
-__all__ = ["ORACLE_NAMES", "FuzzSettings", "OperationFuzzer", "SendOptions", "load_schema"]
+__all__ = ["ORACLE_NAMES", "SAFE_METHODS", "FuzzSettings", "OperationFuzzer", "SendOptions", "is_safe_operation",
+           "load_schema"]
+
+# Methods fuzzed without `fuzz.destructive: true`: they must not change state (RFC 9110 safe methods;
+# TRACE is left out, servers that answer it echo credentials).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+UNDECLARED_SAFE_METHODS = frozenset({"GET", "OPTIONS"})  # methods a path does not declare, sent to expect a 405
+
+
+def is_safe_operation(label: str) -> bool:
+    """Whether the operation ``METHOD /path`` may be fuzzed without ``fuzz.destructive: true``."""
+    return label.strip().split(" ", 1)[0].upper() in SAFE_METHODS
 
 # Baseline names of the oracles (fuzz.oracles) -> the oracle (None: schemathesis's own check)
 ORACLE_NAMES: dict[str, oracle_module.Oracle | None] = {
@@ -70,6 +81,7 @@ class FuzzSettings:
     families: tuple[str, ...] = tuple(strategies.FAMILIES)
     oracles: tuple[str, ...] = tuple(ORACLE_NAMES)
     max_response_time: float = oracle_module.DEFAULT_MAX_RESPONSE_TIME
+    destructive: bool = False  # state-changing operations may be fuzzed (fuzz.destructive)
 
 
 @dataclass
@@ -79,22 +91,42 @@ class SendOptions:
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # an identity's query-parameter token
     app: Any = None  # in-process WSGI/ASGI app, else a live service
     timeout: float = 10.0
     verify: bool | str = True
+    max_body_bytes: int = 1_048_576
+    # the requests session of a live target (core.transport.capped_session); one is made when None
+    session: Any = None
 
     def call_kwargs(self, asgi: bool) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"base_url": self.base_url, "headers": dict(self.headers)}
         if self.cookies:
             kwargs["cookies"] = dict(self.cookies)
+        if self.params:
+            kwargs["params"] = dict(self.params)
         if self.app is not None:
             kwargs["app"] = self.app
             if asgi:
-                kwargs["allow_redirects"] = False
+                # schemathesis's ASGI client is a requests session that trusts the environment:
+                # an explicit (no-op) auth keeps a netrc password off the identity's requests
+                kwargs.update(allow_redirects=False, auth=_no_netrc)
         else:
-            # never follow redirects: a payload may aim them at a host outside the scope
-            kwargs.update(allow_redirects=False, timeout=self.timeout, verify=self.verify)
+            # never follow redirects: a payload may aim them at a host outside the scope. Our own
+            # session, never schemathesis's: no proxy or netrc from the environment, the wall-clock
+            # cap on each exchange and the body cap (core.transport)
+            if self.session is None:
+                from ..core.transport import capped_session
+
+                self.session = capped_session(timeout=self.timeout, max_body_bytes=self.max_body_bytes,
+                                              verify=self.verify)
+            kwargs.update(allow_redirects=False, timeout=self.timeout, verify=self.verify, session=self.session)
         return kwargs
+
+
+def _no_netrc(request: Any) -> Any:
+    """A requests auth that changes nothing: with one given, requests never reads netrc."""
+    return request
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -103,11 +135,16 @@ class SendOptions:
 def schemathesis_config(settings: FuzzSettings, *, with_security_parameters: bool) -> Any:
     import schemathesis
 
-    return schemathesis.Config.from_dict({
+    config: dict[str, Any] = {
         "seed": settings.seed,
         "generation": {"max-examples": settings.max_examples, "database": "none", "no-shrink": not settings.shrink,
                        "with-security-parameters": with_security_parameters},
-    })
+    }
+    if not settings.destructive:
+        # schemathesis's coverage phase also sends methods the document does not declare (expecting
+        # 405): an undocumented DELETE route would run. Without the opt-in: only safe ones.
+        config["phases"] = {"coverage": {"unexpected-methods": sorted(m.lower() for m in UNDECLARED_SAFE_METHODS)}}
+    return schemathesis.Config.from_dict(config)
 
 
 def load_schema(source: str, *, settings: FuzzSettings, base_dir: Path, app: Any = None, base_url: str = "",
@@ -125,12 +162,14 @@ def load_schema(source: str, *, settings: FuzzSettings, base_dir: Path, app: Any
             if not local.is_file():
                 raise SetupError(f"the OpenAPI document {local} does not exist; fix fuzz.openapi / target.openapi")
             schema = schemathesis.openapi.from_path(str(local), config=config)
+            schema = _within_scope(schema, local.resolve().as_uri(), scope, fetch, config, files=True)
         elif app is not None:
             path = _path_on_target(source, base_url)
             from ..core.target import is_asgi_app
 
             loader = schemathesis.openapi.from_asgi if is_asgi_app(app) else schemathesis.openapi.from_wsgi
             schema = loader(path, app, config=config)
+            schema = _within_scope(schema, (base_url or "http://localhost").rstrip("/") + path, scope, fetch, config)
         else:
             url = source if "://" in source else base_url.rstrip("/") + source
             if scope is not None:
@@ -138,6 +177,7 @@ def load_schema(source: str, *, settings: FuzzSettings, base_dir: Path, app: Any
             if fetch is None:
                 raise SetupError(f"cannot fetch the OpenAPI document {url}")
             document = _parse_document(fetch(url), url)
+            document, _ = _bundled(document, url, scope, fetch)
             schema = schemathesis.openapi.from_dict(document, config=config)
     except SetupError:
         raise
@@ -149,6 +189,29 @@ def load_schema(source: str, *, settings: FuzzSettings, base_dir: Path, app: Any
     if base_url:
         schema.config.update(base_url=base_url)
     return schema
+
+
+def _bundled(document: dict[str, Any], base: str, scope: ScopeGuard | None,
+             fetch: Callable[[str], bytes] | None, *, files: bool = False) -> tuple[dict[str, Any], bool]:
+    """The document with its references followed only within the scope (core.openapi_refs):
+    schemathesis then has nothing left to fetch, from anywhere."""
+    from ..core.openapi_refs import bundle_refs
+
+    allows = scope.allows if scope is not None else (lambda url: False)
+    return bundle_refs(document, base=base, allows=allows, fetch=fetch, files=files)
+
+
+def _within_scope(schema: Any, base: str, scope: ScopeGuard | None, fetch: Callable[[str], bytes] | None,
+                  config: Any, *, files: bool = False) -> Any:
+    """``schema`` again, from its document with the references bundled, when it had external ones."""
+    import schemathesis
+
+    document, changed = _bundled(schema.raw_schema, base, scope, fetch, files=files)
+    if not changed:
+        return schema
+    rebuilt = schemathesis.openapi.from_dict(document, config=config)
+    rebuilt.app, rebuilt.location = schema.app, schema.location
+    return rebuilt
 
 
 def _path_on_target(source: str, base_url: str) -> str:
@@ -371,6 +434,9 @@ class OperationFuzzer:
 
     # -- the two stages ----------------------------------------------------------------------
     def run(self, send: SendOptions, regressions: list[Regression]) -> FuzzResult:
+        if not self.settings.destructive and not is_safe_operation(self.label):
+            raise SetupError(f"refusing to fuzz {self.label}: it changes state; set `fuzz.destructive: true` "
+                             "to fuzz it (only against a test deployment)")
         findings: list[Finding] = []
         for number, regression in enumerate(regressions, 1):
             observed = self._send(self._case_from(regression), send)
@@ -528,9 +594,11 @@ class OperationFuzzer:
             problems = [problem_of(failure)]
         except SchemathesisError:
             raise
-        except requests.Timeout:
+        except requests.Timeout as exc:
+            from ..core.transport import is_too_slow
+
             problems = [("fuzz/slow-response", "no answer within the request timeout",
-                         f"no answer within {send.timeout:g}s")]
+                         str(exc) if is_too_slow(exc) else f"no answer within {send.timeout:g}s")]
         except requests.ConnectionError as exc:
             problems = [("fuzz/server-error", "the connection failed while handling crafted input (crash?)",
                          neutralise(str(exc))[:200])]

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.public import hides_internals
 from ..core.target import HeaderLookup
 from .strategies import COMMAND_MARKER, EVAL_FACTORS, EVAL_MARKER, INJECTED_COOKIE, INJECTED_HEADER
 
@@ -507,6 +508,7 @@ def _body_of(response: Any) -> str:
     return text if isinstance(text, str) else ""
 
 
+@hides_internals
 def assert_safe(response: Any, inputs: Iterable[str] = (), *, sensitive: Iterable[str] = (),
                 invalid_input: bool = False, oracles: Iterable[Oracle] | None = None,
                 max_response_time: float | None = DEFAULT_MAX_RESPONSE_TIME) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.findings import Finding, Severity
+from ..core.public import hides_internals
 from ..core.rules import RuleTable
 
 __all__ = ["assert_secure_cookies", "assert_secure_headers", "audit_cookies", "audit_headers"]
@@ -38,6 +39,7 @@ def _section(area: str, baseline: Any, preset: str) -> dict[str, Any]:
     return load_preset(preset).get(area) or {}
 
 
+@hides_internals
 def audit_headers(response: Any, baseline: Any = None, *, rules: dict[str, Any] | None = None,
                   analysis: dict[str, Any] | None = None, preset: str = "recommended",
                   authenticated: bool | None = None) -> list[Finding]:
@@ -51,6 +53,7 @@ def audit_headers(response: Any, baseline: Any = None, *, rules: dict[str, Any] 
     return HeaderPolicy.from_section(section).audit(to_response(response), authenticated=authenticated)
 
 
+@hides_internals
 def audit_cookies(response: Any, baseline: Any = None, *, rules: dict[str, Any] | None = None,
                   preset: str = "recommended") -> list[Finding]:
     """The cookie findings for one response, redirect hops included (no assertion)."""
@@ -61,6 +64,7 @@ def audit_cookies(response: Any, baseline: Any = None, *, rules: dict[str, Any] 
     return CookiePolicy.from_section(section).audit(to_response(response))
 
 
+@hides_internals
 def assert_secure_headers(response: Any, baseline: Any = None, *, rules: dict[str, Any] | None = None,
                           analysis: dict[str, Any] | None = None, preset: str = "recommended",
                           authenticated: bool | None = None, ignore: tuple[str, ...] | list[str] = (),
@@ -70,16 +74,20 @@ def assert_secure_headers(response: Any, baseline: Any = None, *, rules: dict[st
     ``ignore`` holds rule-id patterns to leave out (``headers/hsts-*``); findings below
     ``fail_on`` are returned but do not fail. Returns the findings.
     """
+    __tracebackhide__ = True
     findings = audit_headers(response, baseline, rules=rules, analysis=analysis, preset=preset,
                              authenticated=authenticated)
-    return _assert(findings, ignore, fail_on, "headers")
+    return _assert(findings, ignore, fail_on, "headers", _secrets(baseline))
 
 
+@hides_internals
 def assert_secure_cookies(response: Any, baseline: Any = None, *, rules: dict[str, Any] | None = None,
                           preset: str = "recommended", ignore: tuple[str, ...] | list[str] = (),
                           fail_on: str = "info") -> list[Finding]:
     """Fail unless every cookie the response sets meets the cookie policy. Returns the findings."""
-    return _assert(audit_cookies(response, baseline, rules=rules, preset=preset), ignore, fail_on, "cookies")
+    __tracebackhide__ = True
+    return _assert(audit_cookies(response, baseline, rules=rules, preset=preset), ignore, fail_on, "cookies",
+                   _secrets(baseline))
 
 
 @functools.cache
@@ -90,7 +98,18 @@ def _rules() -> RuleTable:
     return RuleTable((*headers.RULES, *cookies.RULES))
 
 
-def _assert(findings: list[Finding], ignore: tuple[str, ...] | list[str], fail_on: str, what: str) -> list[Finding]:
+def _secrets(baseline: Any) -> frozenset[str]:
+    """The ``${VAR}`` values of a loaded baseline, so that the failure message masks them too."""
+    if isinstance(baseline, str | Path):
+        from ..core.baseline import load_baseline
+
+        baseline = load_baseline(baseline)
+    return frozenset(getattr(baseline, "secrets", None) or ())
+
+
+def _assert(findings: list[Finding], ignore: tuple[str, ...] | list[str], fail_on: str, what: str,
+            secrets: frozenset[str] = frozenset()) -> list[Finding]:
+    __tracebackhide__ = True
     from ..core.gate import FAILING, Judged, default_severity, format_finding
     from ..core.redaction import Redactor
 
@@ -100,7 +119,7 @@ def _assert(findings: list[Finding], ignore: tuple[str, ...] | list[str], fail_o
     judged = [Judged(f, default_severity(f, rules), FAILING) for f in kept]
     failing = [j for j in judged if j.severity >= threshold]
     if failing:
-        redactor = Redactor()
+        redactor = Redactor(secrets)
         text = "\n\n".join(format_finding(j, rules, redactor) for j in failing)
         raise AssertionError(f"{len(failing)} {what} problem(s):\n{text}")
     return kept

@@ -4,7 +4,8 @@ Rules are keyed by cookie-name patterns (fnmatch, case-insensitive); a cookie ge
 matching rule merged, the most general pattern first and exact names last, so
 ``"*": {secure: true}`` then ``csrftoken: {httponly: false}`` reads naturally. Every
 ``Set-Cookie`` a checked response carries counts, redirect hops included, and so do the
-cookies that the identities' login requests set (``logins: true``, the default).
+cookies that the identities' login requests set (``logins: true``, the default): each is a
+fresh login through the identity's whole flow (CSRF token, Referer, hook), as a second browser.
 
 Some problems are checked whatever the rules say, because browsers act on them: a
 ``SameSite=None`` cookie without Secure is rejected, and so is a ``__Host-``/``__Secure-``
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.area import Check, SectionArea, page_audit, page_requests
 from ..core.durations import parse_duration
-from ..core.errors import SetupError, TargetError
+from ..core.errors import SetupError
 from ..core.findings import Finding, Severity
 from ..core.rules import Rule, rules_from
 from .parsers.set_cookie import SetCookie, parse_set_cookie
@@ -218,14 +219,15 @@ def _login_runner(policy: CookiePolicy, name: str) -> Callable[[SecureSession], 
     def run(session: SecureSession) -> list[Finding]:
         login = session.baseline.identities[name].login
         assert login is not None
-        try:  # a fresh login, so the cookies it sets are seen as a browser sees them
-            response = session.target.request(login.method, login.path, json=login.json, data=login.form)
-        except TargetError as exc:
-            raise SetupError(f"login as {name!r} failed: {exc}") from None
-        if response.status not in login.expect_status:
-            raise SetupError(f"login as {name!r} answered {response.status}; its cookies cannot be checked")
-        for _url, header in response.all_set_cookies():
-            session.redactor.add(parse_set_cookie(header).value)
+        # a fresh copy of the identity (an empty jar, a second browser) runs its whole login
+        # flow: the CSRF token and Referer its login adds, the hook, the expected status; the
+        # cookies its login answer sets are seen as a browser sees them
+        fresh = session.identity(name).fresh()
+        fresh.ensure_logged_in()  # a failure is a setup error that names the identity and its cause
+        response = fresh.login_response
+        if response is None:
+            raise SetupError(f"identity {name!r} logged in without a login request, so there is no login "
+                             "answer whose cookies could be checked")
         return policy.audit(response, location=f"{login.method} {login.path}")
 
     return run

@@ -13,6 +13,10 @@ Two layers, each with its own rule ids:
   ``'unsafe-inline'``), fallback to ``default-src``, several policies combined, report-only
   policies never counted as enforcement, X-Frame-Options against ``frame-ancestors``, and so on.
 
+Headers a browser applies only to pages (CSP, X-Frame-Options, Permissions-Policy, COOP,
+X-XSS-Protection) and the csp, framing and permissions analyses judge HTML responses only
+(:func:`is_document`); a stylesheet, script or image cannot be framed (docs/headers.md).
+
 One check per (request, header rule) and per (request, analysis); all of a request's checks
 share one cached response. :class:`HeaderPolicy` is the same policy applied to any single
 response (passive mode, assertions, the DAST engine).
@@ -95,6 +99,24 @@ _DELIMITERS = {
     "permissions-policy": ",", "referrer-policy": ",", "set-cookie": ";", "strict-transport-security": ";",
     "x-forwarded-for": ",", "x-xss-protection": ";",
 }
+# Headers a browser applies only to a document it renders (a page, or a frame): on a stylesheet,
+# a script or an image they change nothing, so their rules and analyses skip such responses.
+DOCUMENT_HEADERS = frozenset({"content-security-policy", "x-frame-options", "permissions-policy", "feature-policy",
+                              "cross-origin-opener-policy", "x-xss-protection"})
+DOCUMENT_ANALYSES = frozenset({"csp", "framing", "permissions"})
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_document(response: Response) -> bool:
+    """Whether a browser would render this response as a page it can frame: HTML or XHTML.
+
+    A response without a Content-Type counts as a document: browsers sniff it, and without
+    ``X-Content-Type-Options: nosniff`` markup in it renders as HTML.
+    """
+    content_type = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
+    return not content_type or content_type in DOCUMENT_TYPES
+
+
 _DIRECTIVE_HEADERS = {"content-security-policy", "permissions-policy", "feature-policy", "strict-transport-security",
                       "cache-control", "x-xss-protection"}
 
@@ -549,6 +571,8 @@ class HeaderPolicy:
         return [r for r in merged.values() if not r.ignore]
 
     def check_rule(self, rule: HeaderRule, response: Response, location: str) -> list[Finding]:
+        if rule.header.lower() in DOCUMENT_HEADERS and not is_document(response):
+            return []  # a stylesheet, script or image: the header would change nothing there
         values = response.header_all(rule.header)
         report_only = response.header_all("content-security-policy-report-only") \
             if rule.header.lower() == "content-security-policy" else None
@@ -559,6 +583,8 @@ class HeaderPolicy:
         ]
 
     def check_analysis(self, name: str, response: Response, location: str, authenticated: bool) -> list[Finding]:
+        if name in DOCUMENT_ANALYSES and not is_document(response):
+            return []  # CSP, framing and Permissions-Policy only act on documents
         options = self.analysis.get(name, {})
         severity = Severity.parse(options["severity"]) if options.get("severity") else None
         return [

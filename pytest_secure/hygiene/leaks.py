@@ -212,9 +212,39 @@ def _probe_runner(policy: LeakPolicy, probe: Probe, identity: str) -> Callable[[
                 # page, which the same probe against a live target examines.
                 return []
             raise SetupError(f"probe {probe.name} failed: {exc}") from None
+        refused = unreached(response)
+        if refused:
+            raise SetupError(_unreached_message(probe, identity, refused))
         return policy.audit(response, location=f"{probe.method} {probe.path}")
 
     return run
+
+
+_LOGIN_PAGE = re.compile(r"log-?in|sign-?in|auth|sso|account", re.IGNORECASE)
+_CSRF = re.compile(r"csrf|xsrf", re.IGNORECASE)
+
+
+def unreached(response: Response) -> str:
+    """Why a probe's response never came from the application's handler (so an error page
+    behind it went unseen), or "" when it did: HTTP 401, HTTP 403 (a CSRF rejection aside: that
+    is the framework's own error path), or a redirect to a login page."""
+    if response.status == 401:
+        return "HTTP 401: the authentication layer refused it"
+    if response.status == 403 and not _CSRF.search(response.body[:4096].decode("utf-8", "replace")):
+        return "HTTP 403: the access layer refused it"
+    location = response.header("location") or ""
+    if 300 <= response.status < 400 and _LOGIN_PAGE.search(location.split("?", 1)[0]):
+        return f"HTTP {response.status} to the login page {location.split('?', 1)[0]}"
+    return ""
+
+
+def _unreached_message(probe: Probe, identity: str, refused: str) -> str:
+    fix = ("set leaks.identity to an identity that can log in (see identities:), so that the probe reaches "
+           "the application" if identity == "anonymous" else
+           f"check the credentials of identity {identity!r} (or set leaks.identity to one the application accepts)")
+    return (f"probe {probe.name} ({probe.method} {probe.path}) never reached the application's handler: as "
+            f"{identity} it was answered {refused}, so an error page or stack trace behind it would go unseen; "
+            f"{fix}, or remove the probe")
 
 
 area = SectionArea(AREA, RULES, collect)

@@ -20,12 +20,14 @@ import pytest
 
 from ..core.area import SectionArea
 from ..core.findings import Finding
+from ..core.public import hides_internals
 
 if TYPE_CHECKING:
     from ..core.baseline.model import Baseline
     from ..core.target import Response
 
 
+@hides_internals
 def audit_response(response: Response, baseline: Baseline) -> list[Finding]:
     """Every header, cookie and leak finding the baseline's policy implies for one response.
 

@@ -22,6 +22,8 @@ def build(reporter: Any) -> dict[str, Any]:
         "baseline": str(session.baseline.path),
         "target": session.redactor.clean(session.target.base_url),
         "fail_on": session.baseline.gates.fail_on.label,
+        "interrupted": reporter.interruption is not None,  # the run ended before all its checks ran
+        "not_run": reporter.interruption.to_dict() if reporter.interruption is not None else None,
         "summary": {
             "checks": dict(Counter(r.outcome for r in reporter.records)),
             "findings": dict(Counter(f.status for f in findings)),
@@ -30,6 +32,7 @@ def build(reporter: Any) -> dict[str, Any]:
         "checks": [r.to_dict() for r in reporter.records],
         "findings": [f.to_dict() for f in findings],
         "authz_grid": build_authz_grid(reporter),
+        "created_objects": [{**o.to_dict(), "note": session.redactor.clean(o.note)} for o in session.created_objects],
         "waivers": [
             {"rule": w.rule, "where": w.where, "owner": w.owner, "ticket": w.ticket,
              "reason": session.redactor.clean(w.reason), "expires": w.expires.isoformat(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,25 @@ def build(reporter: Any) -> dict[str, Any]:
                 "informationUri": "https://pypi.org/project/pytest-secure/",
                 "rules": [_rule(rules[r]) for r in rule_ids],
             }},
-            "invocations": [{"executionSuccessful": not any(r.outcome == "error" for r in reporter.records)}],
+            "invocations": [_invocation(reporter)],
             "results": results,
         }],
     }
+
+
+def _invocation(reporter: Any) -> dict[str, Any]:
+    """Successful only when every check ran and none ended in error; an interrupted run says why."""
+    errors = any(r.outcome == "error" for r in reporter.records)
+    stop = getattr(reporter, "interruption", None)
+    invocation: dict[str, Any] = {"executionSuccessful": not errors and stop is None}
+    if stop is not None:
+        invocation["toolExecutionNotifications"] = [{
+            "level": "error",
+            "descriptor": {"id": "pytest-secure/run-incomplete"},
+            "message": {"text": stop.describe()},
+            "properties": {"notRun": stop.to_dict()},
+        }]
+    return invocation
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
@@ -64,7 +80,8 @@ def _result(f: FindingRecord, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": level,
         "message": {"text": f"{f.message} at {f.location}" + (f" (evidence: {f.evidence})" if f.evidence else "")},
-        "locations": [location],
+        "locations": [location, *(_place(p, f.request.url if f.request else "") for p in f.places
+                                  if p != f.location)],
         "partialFingerprints": {"pytestSecure/v1": f.fingerprint},
         "properties": {"severity": f.severity, "status": f.status, "area": f.area,
                        **({"reproduce": f.request.curl} if f.request is not None else {})},
@@ -77,6 +94,15 @@ def _result(f: FindingRecord, index: int) -> dict[str, Any]:
             "justification": f"{w.reason} (owner {w.owner}, ticket {w.ticket or '-'}, expires {w.expires})",
         }]
     return result
+
+
+def _place(place: str, url: str) -> dict[str, Any]:
+    """Another place a finding was seen ("GET http://host/items/7", or "GET /items/7" on ``url``'s host)."""
+    location: dict[str, Any] = {"logicalLocations": [{"name": place, "kind": "resource"}]}
+    where = place.split(" ", 1)[-1]
+    if "://" in where or url:
+        location["physicalLocation"] = {"artifactLocation": {"uri": urllib.parse.urljoin(url, where)}}
+    return location
 
 
 def write(path: Path, reporter: Any) -> None:

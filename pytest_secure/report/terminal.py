@@ -14,6 +14,8 @@ def write_summary(tr: Any, reporter: Any) -> None:
     records = reporter.records
     clean = reporter.session.redactor.clean
     tr.write_sep("=", "security summary")
+    if getattr(reporter, "interruption", None) is not None:
+        tr.write_line(reporter.interruption.describe(), red=True)
     outcomes = Counter(r.outcome for r in records)
     tr.write_line(f"checks: {len(records)} "
                   + " ".join(f"{k}={outcomes[k]}" for k in ("passed", "failed", "xfailed", "error") if outcomes[k]))
@@ -45,4 +47,8 @@ def write_summary(tr: Any, reporter: Any) -> None:
     for w in reporter.unused_waivers():
         if w not in unneeded and not reporter.session.waiver_coverage.get(w.place):
             tr.write_line(clean(f"unused waiver: {w.label} ({w.place}) matched no check of this run"))
+    left = [o for o in reporter.session.created_objects if not o.deleted]
+    if left:
+        tr.write_line(clean(f"pytest-secure created {len(left)} objects it could not delete: "
+                            + ", ".join(f"{o.label}: {o.note}" for o in left)), yellow=True)
     write_grid(tr, reporter)

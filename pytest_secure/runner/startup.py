@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,8 @@ def start(config: pytest.Config) -> None:
         from ..report.collector import SecureReporter
 
         config.pluginmanager.register(SecureReporter(config, session), "secure-reporter")
+        if getattr(target, "verify", True) is False:
+            config.pluginmanager.register(UnverifiedTlsNote(target.base_url), "secure-unverified-tls")
 
 
 def _load(config: pytest.Config) -> Baseline:
@@ -72,12 +75,49 @@ def _load(config: pytest.Config) -> Baseline:
 def _preflight(session: SecureSession) -> None:
     """One request to the live target, so that an unreachable one stops the run at once."""
     try:
-        session.target.request("GET", "/", follow_redirects=False)
+        response = session.target.request("GET", "/", follow_redirects=False)
     except TargetError as exc:
         raise pytest.UsageError(
             f"{session.baseline.place('target', 'base_url')}: target {session.target.base_url} is unreachable "
             f"({session.redactor.clean(str(exc))}); start the service, or fix target.base_url / --secure-target"
         ) from None
+    upgrade = https_upgrade(response.request.url, response.status, response.header("location"))
+    if upgrade:
+        raise pytest.UsageError(
+            f"{session.baseline.place('target', 'base_url')}: target {session.target.base_url} answers every "
+            f"request with a redirect to HTTPS (HTTP {response.status} to {upgrade}), as an app behind a "
+            "TLS-terminating proxy does (Django SECURE_SSL_REDIRECT, flask-talisman force_https, "
+            "HTTPS-redirect middleware), so no check would reach the app. Either test the HTTPS address "
+            f"(target.base_url: {upgrade} or --secure-target), or tell the app that TLS ended at a proxy: "
+            "target.headers: {X-Forwarded-Proto: https} (when the app trusts that header, e.g. Django "
+            "SECURE_PROXY_SSL_HEADER, werkzeug ProxyFix)")
+
+
+def https_upgrade(url: str, status: int, location: str | None) -> str:
+    """The https URL an http ``url`` redirects to when it is the same URL over https on the same
+    host ("" otherwise): the sign of an app that sends everything to HTTPS."""
+    if not 300 <= status < 400 or not location:
+        return ""
+    base = urllib.parse.urlsplit(url)
+    moved = urllib.parse.urlsplit(urllib.parse.urljoin(url, location))
+    if base.scheme != "http" or moved.scheme != "https" or moved.hostname != base.hostname:
+        return ""
+    if (moved.path.rstrip("/") or "/") != (base.path.rstrip("/") or "/"):
+        return ""  # a redirect to a login page (or elsewhere) over https is not an upgrade of every URL
+    return urllib.parse.urlunsplit(("https", moved.netloc, moved.path.rstrip("/"), "", ""))
+
+
+class UnverifiedTlsNote:
+    """With ``target.verify: false`` the run says once, in its summary, that certificates went
+    unchecked (urllib3's per-request InsecureRequestWarning is silenced for the target's host)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(
+            f"pytest-secure: TLS verification is off (target.verify: false): the certificate of {self.base_url} "
+            "was not checked; give target.verify the path of a CA bundle to check it")
 
 
 def _login_hook(config: pytest.Config):  # type: ignore[no-untyped-def]

@@ -126,7 +126,8 @@ authz:
   objects:
     account: {ids: {alice: [alice], bob: [bob]}}
   rules:
-    - {request: "PUT /users/{name}/credentials", owner: name, json: {password: attacker-chosen}, effect: {login: true}}
+    - {request: "PUT /users/{name}/credentials", owner: name, json: {password: attacker-chosen}, effect: {login: true,
+       restore: {request: "PUT /users/{name}/credentials", json: {password: "{login.password}"}}}}
 """
 
 
@@ -134,12 +135,16 @@ def test_password_change_judged_by_logging_in_again(pytester, app_module):
     _, checks = _run(pytester, app_module, (), PASSWORD)
     assert problems(checks) == {} and len(checks) == 3
     # alice changes bob's password: found because a fresh login with bob's credentials fails;
-    # bob's own cell then cannot log in, a setup error that names him (never a pass)
+    # bob's password is put back (effect.restore), so bob's own cell is judged too
     _, checks = _run(pytester, app_module, ("password_owner",), PASSWORD)
-    bad = problems(checks)
-    assert bad.pop("PUT /users/{name}/credentials::alice") == ("failed", ["authz/object-write"])
-    outcome, error = bad.pop("PUT /users/{name}/credentials::bob")
-    assert outcome == "error" and "login as 'bob' failed" in error and bad == {}
+    assert problems(checks) == {"PUT /users/{name}/credentials::alice": ("failed", ["authz/object-write"]),
+                                "PUT /users/{name}/credentials::bob": ("failed", ["authz/object-write"])}
+    # without a restore, the changed password is a setup error that says so, never a silent break
+    _, checks = _run(pytester, app_module, ("password_owner",), PASSWORD.replace(
+        ',\n       restore: {request: "PUT /users/{name}/credentials", json: {password: "{login.password}"}}', ""))
+    outcome, error = problems(checks)["PUT /users/{name}/credentials::alice"]
+    assert outcome == "error" and "changed bob's credentials, a violation (authz/object-write)" in error
+    assert "effect.restore" in error
 
 
 SESSIONS = """\

@@ -59,4 +59,4 @@ def test_wrong_token_path_is_a_setup_error(pytester, app_module):
     pytester.makefile(".yaml", **{"security-baseline": notes_baseline(f"app: {app_module(APP)}", AUTHZ, identities)})
     _, checks = run_secure(pytester, "-k", "dashboard")
     outcome, error = problems(checks)["GET /dashboard::alice"]
-    assert outcome == "error" and "has no 'data.token'; fix identities.alice.login.token" in error
+    assert outcome == "error" and "has no 'data.token' (its keys: token); fix identities.alice.login.token" in error

@@ -1,7 +1,11 @@
 """Generated references are current, and the plugin costs nothing without --secure."""
 
+import builtins
+import re
 import subprocess
 import sys
+
+import pytest
 
 from pytest_secure import docgen
 from tests.paths import ROOT
@@ -61,3 +65,88 @@ def test_public_api_resolves():
 
     missing = [name for name in pytest_secure.__all__ if getattr(pytest_secure, name, None) is None]
     assert not missing
+
+
+# -- the docs point at what exists (issue 10, Docs) ---------------------------------------------
+
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+_ROOT_DOC = re.compile(r"(?<![\w/.-])([A-Z][A-Z0-9_-]+\.md)\b")
+_REPO_PATH = re.compile(r"(?<![\w/.-])((?:docs|tests|examples|pytest_secure|benchmarks|\.ci)/[\w./-]*\w)")
+
+
+def _repo_references(text: str) -> set[str]:
+    """Repository paths a doc names: in backticks or plain prose (``docs/presets.md``,
+    ``tests/hygiene/apps.py``); wildcards and placeholders (``tests/<area>/``) are not paths."""
+    return {m for m in _REPO_PATH.findall(text) if not re.search(r"[<>*{}]", m)}
+
+
+@pytest.mark.parametrize("doc", DOC_FILES, ids=lambda p: p.name)
+def test_doc_links_and_file_references_exist(doc):
+    text = doc.read_text(encoding="utf-8")
+    missing = []
+    for target in _LINK.findall(text):
+        if re.match(r"[a-z]+:", target) or target.startswith("#"):
+            continue  # a web address, mailto or an anchor on the same page
+        if not (doc.parent / target.split("#", 1)[0]).exists():
+            missing.append(f"link ({target})")
+    for path in _repo_references(text):
+        if not (ROOT / path).exists() and not (ROOT / path.rstrip(".")).exists():
+            missing.append(f"reference {path}")
+    for name in set(_ROOT_DOC.findall(text)):  # DESIGN.md, CHANGELOG.md: the repository's root documents
+        if not (ROOT / name).exists():
+            missing.append(f"reference {name}")
+    assert not missing, f"{doc.relative_to(ROOT)} refers to files the repository lacks: {missing}"
+
+
+def _api_names(text: str) -> set[str]:
+    """The names docs/python-api.md presents as importable from ``pytest_secure``: every
+    ``from pytest_secure import ...`` line, every backticked class name, every function of the
+    helper table, and every ``pytest_secure.<dotted>`` reference."""
+    names = set()
+    for line in re.findall(r"from pytest_secure import ([\w, ]+)", text):
+        names |= {n.strip() for n in line.split(",") if n.strip()}
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # fenced blocks would pair backticks wrongly
+    for span in re.findall(r"`([^`\n]+)`", prose):
+        head = re.match(r"@?([A-Za-z_][\w.]*)", span)
+        if head is None:
+            continue
+        name = head.group(1)
+        if name.startswith("pytest_secure.") or (name[0].isupper() and "." not in name
+                                                 and not hasattr(builtins, name)):
+            names.add(name)
+    for row in re.findall(r"^\| (`[^|]+)\|", text, re.MULTILINE):  # a table's first cell
+        for name in re.findall(r"`([a-z_]\w*)\(", row):
+            if not name.startswith("pytest_secure_"):  # hooks are implemented, not imported
+                names.add(name)
+    return names
+
+
+def test_every_name_docs_python_api_lists_imports_from_pytest_secure():
+    import importlib
+
+    import pytest_secure
+
+    names = _api_names((ROOT / "docs" / "python-api.md").read_text(encoding="utf-8"))
+    assert {"SecureSession", "audit_response", "assert_safe", "pytest_secure.judge"} <= names  # the parser works
+    unresolved = []
+    for name in sorted(names):
+        if name.startswith("pytest_secure."):
+            module, _, attr = name.rpartition(".")
+            try:
+                owner = importlib.import_module(module)
+                if not hasattr(owner, attr):
+                    importlib.import_module(name)
+            except ImportError:
+                unresolved.append(name)
+        elif name not in pytest_secure.__all__ or getattr(pytest_secure, name, None) is None:
+            unresolved.append(name)
+    assert not unresolved, f"docs/python-api.md lists names that do not import from pytest_secure: {unresolved}"
+
+
+def test_docs_presets_describes_every_preset():
+    from pytest_secure.core.baseline.loader import preset_names
+
+    text = (ROOT / "docs" / "presets.md").read_text(encoding="utf-8")
+    for name in preset_names():
+        assert f"## `{name}`" in text and f"presets/{name}.yaml" in text, f"docs/presets.md lacks preset {name}"

@@ -121,3 +121,11 @@ def test_prose_is_not_mistaken_for_credentials():
     r = Redactor()
     assert r.clean("the token signed with a weak key") == "the token signed with a weak key"
     assert r.clean("Authorization: Token abcdef123456") == f"Authorization: {MASK}"
+
+
+def test_item_names_that_contain_a_credential_word_stay_readable():
+    """``password::alice`` is an item name's path and identity, not a password field."""
+    redactor = Redactor()
+    name = "authz[POST /users/{id}/password::alice]"
+    assert redactor.clean(name) == name
+    assert redactor.clean("password=hunter22 token: xyzabc") == f"password={MASK} token: {MASK}"

@@ -192,8 +192,9 @@ def test_parse_page_finds_links_and_forms():
                               "<iframe src='/f'></iframe><form action='/s' method='get'><input name='q' value='1'>"
                               "<input type='submit' name='go' value='Go'><textarea name='t'></textarea></form>"
                               "<form method=POST action=/p><input name=a></form><a>no href</a>")
-    assert links == ["/a", "/s.css", "/j.js", "/f"]
-    assert forms == [Form("/s", "GET", {"q": "1", "t": ""}), Form("/p", "POST", {"a": ""})]
+    assert [link.url for link in links] == ["/a", "/s.css", "/j.js", "/f"]
+    assert links[0].text == "x"
+    assert forms == [Form("/s", "GET", {"q": "1", "t": ""}, ["Go", "go", ""]), Form("/p", "POST", {"a": ""})]
 
 
 def test_openapi_paths_skip_templates_and_use_the_server_prefix():

@@ -191,7 +191,11 @@ def test_zap_plan_is_written_without_scanning(pytester, zap, example_url):
     assert "viewer-demo-pw" not in text and ZAP_KEY not in text
     plan = yaml.safe_load(text)
     context = plan["env"]["contexts"][0]
-    assert context["urls"] == [example_url] and context["excludePaths"] == ["http://app:8000/static/.*"]
+    from pytest_secure.dast.config import DESTRUCTIVE_URL_REGEX
+
+    # the rules file's OUTOFSCOPE line, then the logout/delete URLs ZAP must never visit
+    assert context["urls"] == [example_url]
+    assert context["excludePaths"] == ["http://app:8000/static/.*", DESTRUCTIVE_URL_REGEX]
     jobs = {j["type"]: j for j in plan["jobs"]}
     assert [j["type"] for j in plan["jobs"]] == [
         "passiveScan-config", "replacer", "requestor", "openapi", "spider", "spiderAjax", "passiveScan-wait",

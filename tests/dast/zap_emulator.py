@@ -524,13 +524,14 @@ class ZapEmulator:
         if context is None:
             raise ApiError("context_not_found")
         return {"context": {"id": context["id"], "name": p["contextName"], "inScope": "true",
-                            "includedRegexs": str(context["include"]), "excludedRegexs": "[]"}}
+                            "includedRegexs": str(context["include"]),
+                            "excludedRegexs": str(context["exclude"])}}
 
     def _context_action_newContext(self, p: dict[str, str]) -> Any:  # noqa: N802
         name = p["contextName"]
         if not name or name in self.contexts:
             raise ApiError("already_exists")
-        self.contexts[name] = {"id": str(next(self.context_ids)), "include": []}
+        self.contexts[name] = {"id": str(next(self.context_ids)), "include": [], "exclude": []}
         return {"contextId": self.contexts[name]["id"]}
 
     def _context_action_removeContext(self, p: dict[str, str]) -> Any:  # noqa: N802
@@ -549,7 +550,16 @@ class ZapEmulator:
         context["include"].append(p["regex"])
         return {"Result": "OK"}
 
-    _context_action_excludeFromContext = _context_action_includeInContext
+    def _context_action_excludeFromContext(self, p: dict[str, str]) -> Any:  # noqa: N802
+        context = self.contexts.get(p["contextName"])
+        if context is None:
+            raise ApiError("context_not_found")
+        try:
+            re.compile(p["regex"])
+        except re.error:
+            raise ApiError("illegal_parameter") from None
+        context["exclude"].append(p["regex"])
+        return {"Result": "OK"}
 
     def _replacer_view_rules(self, p: dict[str, str]) -> Any:
         return {"rules": [dict(r) for r in self.replacer.values()]}
@@ -627,7 +637,8 @@ class ZapEmulator:
                 link = urllib.parse.urljoin(url, href)
                 if urllib.parse.urlsplit(link)[:2] != origin or link in seen:
                     continue
-                if context is not None and not any(re.fullmatch(r, link) for r in context["include"]):
+                if context is not None and (not any(re.fullmatch(r, link) for r in context["include"])
+                                            or any(re.fullmatch(r, link) for r in context["exclude"])):
                     continue
                 seen.add(link)
                 queue.append(link)

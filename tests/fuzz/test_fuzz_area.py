@@ -183,11 +183,11 @@ def test_explicit_operations_need_no_document_at_collection_and_unknown_ones_err
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent("""
         version: 1
         target: {app: "tests.fuzz.apps:fixed_shop()", openapi: /openapi.json}
-        fuzz: {max_examples: 5, seed: 0, operations: [GET /echo, DELETE /nothing]}
+        fuzz: {max_examples: 5, seed: 0, operations: [GET /echo, GET /nothing]}
         """)})
     result = pytester.runpytest_subprocess("--secure", "-v")
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*the OpenAPI document has no operation DELETE /nothing*"])
+    result.stdout.fnmatch_lines(["*the OpenAPI document has no operation GET /nothing*"])
 
 
 def test_schema_from_a_local_file_against_a_live_server(pytester):
@@ -214,7 +214,7 @@ NOTES_BASELINE = """
     target: {{app: "tests.fuzz.apps:{factory}()", openapi: /openapi.json}}
     identities:
       alice: {{login: {{request: POST /login, json: {{username: alice, password: "${{ALICE_PW:-alice-pw-1}}"}}, token: access_token}}}}
-    fuzz: {{max_examples: 30, seed: 0, exclude: [POST /login]}}
+    fuzz: {{max_examples: 30, seed: 0, exclude: [POST /login], destructive: true}}  # an in-process test app
     gates: {{fail_on: low}}
     """
 
@@ -263,7 +263,7 @@ def test_under_xdist_every_worker_appends_to_one_regressions_file(pytester, isol
     ("fixed_tools", {}),
 ])
 def test_traversal_command_trace_and_echo_defects(pytester, isolated, factory, expected):
-    result, report = run_fuzz(pytester, factory, examples=20, subprocess=isolated)
+    result, report = run_fuzz(pytester, factory, examples=20, subprocess=isolated, more="destructive: true")
     found = rules_by_operation(report)
     assert {op: rule for op, rules in found.items() for rule in rules if rule in expected.values()} == expected
     if not expected:
@@ -280,7 +280,7 @@ def test_schema_fetched_from_a_live_service_in_scope(pytester):
             target: {{base_url: "{url}", openapi: /openapi.json}}
             identities:
               alice: {{login: {{request: POST /login, json: {{username: alice, password: alice-pw-1}}, token: access_token}}}}
-            fuzz: {{max_examples: 20, seed: 0, exclude: [POST /login], payloads: [sqli]}}
+            fuzz: {{max_examples: 20, seed: 0, exclude: [POST /login], payloads: [sqli], destructive: true}}
             gates: {{fail_on: low}}
             """)})
         result = pytester.runpytest("--secure", "--secure-json", "report.json")

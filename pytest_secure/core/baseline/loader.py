@@ -6,7 +6,9 @@ Every problem becomes one line ``file:line:col: key.path: what was expected`` in
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +20,7 @@ import jsonschema
 from ..errors import BadReference, BaselineError, MissingVariable, YamlProblem
 from .interpolate import interpolate
 from .model import Baseline, build_model, key_path_text, thaw
+from .regexes import regex_problem
 from .schema import baseline_schema
 from .yamlpos import Positions, load_yaml
 
@@ -40,14 +43,15 @@ def load_baseline(path: str | Path, environ: Mapping[str, str] | None = None) ->
     path = Path(path)
     where = str(path)
     try:
-        text = path.read_text("utf-8")
+        content = path.read_bytes()
     except FileNotFoundError:
         raise BaselineError([
             f"{where}: baseline file not found; create it (see docs/getting-started.md) "
             "or point --secure-baseline / the secure_baseline ini option at it"
         ], path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise BaselineError([f"{where}: cannot read the baseline file: {exc}"], path=path) from None
+    text = _decode(content, where, path)
 
     try:
         raw, positions = load_yaml(text)
@@ -95,6 +99,21 @@ def load_baseline(path: str | Path, environ: Mapping[str, str] | None = None) ->
     if problems:  # a preset combined with local keys; positions point at the local file
         raise BaselineError(problems, path=path)
     return build_model(path, merged, positions, secrets, tuple(presets))
+
+
+def _decode(content: bytes, where: str, path: Path) -> str:
+    """The file's text (UTF-8, a byte-order mark allowed), or a placed error at its first bad byte."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if content.startswith(b"\xef\xbb\xbf") else 0)
+        line = content.count(b"\n", 0, start) + 1
+        line_start = content.rfind(b"\n", 0, start) + 1
+        col = len(content[line_start:start].decode("utf-8", "replace")) + 1
+        raise BaselineError([
+            f"{where}:{line}:{col}: the file is not UTF-8 (byte 0x{content[start]:02x} here: {exc.reason}); "
+            "save the file as UTF-8 (in most editors: Save with Encoding > UTF-8)"
+        ], path=path) from None
 
 
 @dataclass(frozen=True)
@@ -147,11 +166,58 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+def _is_date(value: Any) -> bool:
+    if isinstance(value, str):
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("write it as YYYY-MM-DD")
+        datetime.date.fromisoformat(value)  # "month must be in 1..12", "day is out of range for month"
+    return True
+
+
+def _is_regex(value: Any) -> bool:
+    problem = regex_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(problem)
+    return True
+
+
+FORMATS = jsonschema.FormatChecker()  # the library's checks, with dates and regexes explained
+FORMATS.checks("date", raises=ValueError)(_is_date)
+FORMATS.checks("regex", raises=ValueError)(_is_regex)
+
+
+def _identity_names(data: Any) -> list[str]:
+    declared = data.get("identities") if isinstance(data, dict) else None
+    return ["anonymous", *(declared if isinstance(declared, dict) else ())]
+
+
+def _identity_keyword(known: list[str]) -> Any:
+    """The ``x-identity`` schema keyword: ``name`` (a string) or ``names`` (a list of strings) must
+    name identities declared under ``identities:`` (or ``anonymous``)."""
+
+    def check(validator: Any, kind: str, instance: Any, schema: Any) -> Any:
+        names: list[tuple[tuple[int, ...], str]]
+        if kind == "name":
+            names = [((), instance)] if isinstance(instance, str) else []
+        else:
+            names = [((i,), n) for i, n in enumerate(instance) if isinstance(n, str)] \
+                if isinstance(instance, list) else []
+        for place, name in names:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                yield jsonschema.ValidationError(
+                    f"unknown identity {name!r}{hint}; declare it under identities: or use one of "
+                    f"{', '.join(known)}", path=place)
+
+    return check
+
+
 def validate(data: Any, positions: Positions, where: str) -> list[str]:
     """Validate ``data`` against the schema; one message per problem, in file order."""
-    validator = jsonschema.Draft202012Validator(
-        baseline_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    kind = jsonschema.validators.extend(jsonschema.Draft202012Validator,
+                                        {"x-identity": _identity_keyword(_identity_names(data))})
+    validator = kind(baseline_schema(), format_checker=FORMATS)
     found: list[tuple[tuple[int, int], str]] = []
     for error in validator.iter_errors(data):
         found.extend(_describe(error, positions, where))
@@ -186,9 +252,19 @@ def _describe(error: jsonschema.ValidationError, positions: Positions, where: st
         return [at(path, f"missing required key {missing!r}: {hint}")]
     expected: str | None = schema.get("x-expected")
     got = _show(error.instance)
+    if kind == "x-identity":
+        return [at(path, str(error.message))]
+    if kind == "format" and error.cause is not None:
+        if error.validator_value == "regex":
+            return [at(path, str(error.cause))]
+        return [at(path, f"expected {expected or 'a ' + str(error.validator_value)}, got {got}: "
+                         f"{error.cause}")]
     if kind == "enum":
         choices = ", ".join(str(c) for c in error.validator_value)
         return [at(path, f"expected one of {choices}, got {got}")]
+    if kind in ("minItems", "maxItems") and isinstance(error.instance, list):
+        bound = "at least" if kind == "minItems" else "at most"
+        return [at(path, f"expected {bound} {error.validator_value} entries, got {len(error.instance)}")]
     if kind == "const":
         return [at(path, f"expected {error.validator_value!r}, got {got}")]
     if kind == "type":

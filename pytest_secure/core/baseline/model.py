@@ -35,15 +35,101 @@ class TargetConfig:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+LOGIN_OK = (200, 201, 204, 302, 303)
+
+
+@dataclass(frozen=True)
+class TokenSource:
+    """Where a login's answer holds the token: ``json`` (a dotted path), ``header`` or ``cookie`` (a name)."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TokenPlacement:
+    """Where a token is sent: a ``header`` (with ``scheme``, e.g. ``Bearer``, ``Token``; None: the
+    bare token), a ``query`` parameter or a ``cookie``."""
+
+    kind: str = "header"
+    name: str = "Authorization"
+    scheme: str | None = "Bearer"
+
+    def describe(self) -> str:
+        if self.kind == "header":
+            return f"header {self.name}: {self.scheme + ' ' if self.scheme else ''}<token>"
+        return f"{self.kind} {self.name}=<token>"
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A value taken from a login step's answer: ``json`` (dotted path), ``header``, ``cookie``,
+    ``input`` (an HTML ``<input name=...>``'s value) or ``regex`` (group 1, else the match)."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LoginStep:
+    """One request of a multi-step login. Strings may use ``{var}`` (earlier steps' ``extract``,
+    and ``{totp}`` when the step has ``totp``)."""
+
+    method: str
+    path: str
+    json: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    extract: dict[str, Extract] = field(default_factory=dict)
+    totp: str | None = None  # a base32 TOTP seed (a secret): ``{totp}`` is the current code
+    expect_status: tuple[int, ...] = (200, 201, 204, 302, 303)
+    follow_redirects: bool = True
+
+
 @dataclass(frozen=True)
 class LoginConfig:
     method: str
     path: str
     json: dict[str, Any] | None = None
     form: dict[str, str] | None = None
-    token: str | None = None
-    expect_status: tuple[int, ...] = (200, 201, 204, 302, 303)
+    token: str | None = None  # a dotted JSON path (the string shorthand of ``token``)
+    expect_status: tuple[int, ...] = LOGIN_OK
     extra: dict[str, Any] = field(default_factory=dict)  # login keys owned by identities.py (csrf, ...)
+    token_source: TokenSource | None = None  # ``token: {header: ...}`` / ``{cookie: ...}`` / ``{json: ...}``
+    steps: tuple[LoginStep, ...] = ()  # a multi-step login (then method/path are the first step's)
+
+    @property
+    def token_from(self) -> TokenSource | None:
+        """Where the token is found in the login's (last) answer, None for a cookie-session login."""
+        if self.token_source is not None:
+            return self.token_source
+        return TokenSource("json", self.token) if self.token else None
+
+
+@dataclass(frozen=True)
+class OAuth2Config:
+    """An OAuth2 token endpoint: the ``client_credentials`` or ``password`` grant."""
+
+    token_url: str
+    grant: str
+    client_id: str
+    client_secret: str | None = None
+    client_auth: str = "basic"  # ``basic`` (HTTP Basic) or ``body`` (form fields)
+    scope: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True)
+class CsrfConfig:
+    """The CSRF token sent on every unsafe request (POST, PUT, PATCH, DELETE) after login: read
+    from a ``cookie`` or from an ``input`` of ``page``, sent in ``header`` and/or the form ``field``."""
+
+    header: str | None = None
+    cookie: str | None = None
+    page: str | None = None  # "GET /path"
+    input: str | None = None
+    field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +141,15 @@ class IdentityConfig:
     basic: tuple[str, str] | None = None
     login: LoginConfig | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys owned by area modules
+    send_token: TokenPlacement = TokenPlacement()
+    oauth2: OAuth2Config | None = None
+    csrf: CsrfConfig | None = None
+
+    @property
+    def has_token(self) -> bool:
+        """Whether this identity sends a token (static, from a login or from OAuth2)."""
+        return bool(self.bearer) or self.oauth2 is not None or (
+            self.login is not None and self.login.token_from is not None)
 
 
 @dataclass(frozen=True)
@@ -172,6 +267,12 @@ class Baseline:
     secrets: frozenset[str]
     presets: tuple[str, ...] = ()
 
+    def __repr__(self) -> str:
+        """The file and what it declares, never values: pytest prints this in failing tests'
+        arguments and locals, and the values hold ``${VAR}`` secrets (docs/safety.md)."""
+        return (f"Baseline(path={str(self.path)!r}, sections={sorted(k for k in self.data if k != 'version')}, "
+                f"identities={sorted(self.identities)})")
+
     def section(self, name: str) -> Any:
         """The raw, validated section ``name`` (None when the file has none)."""
         return self.data.get(name)
@@ -218,21 +319,31 @@ def build_model(path: Path, data: dict[str, Any], positions: Positions, secrets:
                     frozenset(secrets), presets)
 
 
-_CORE_IDENTITY_KEYS = {"headers", "cookies", "bearer", "basic", "login"}
-_CORE_LOGIN_KEYS = {"request", "json", "form", "token", "expect_status"}
+_CORE_IDENTITY_KEYS = {"headers", "cookies", "bearer", "basic", "login", "send_token", "oauth2", "csrf"}
+_CORE_LOGIN_KEYS = {"request", "json", "form", "token", "expect_status", "steps"}
 
 
 def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
     login = None
     if "login" in spec:
-        lg = spec["login"]
-        method, _, lpath = lg["request"].partition(" ")
-        login = LoginConfig(
-            method=method, path=lpath, json=lg.get("json"), form=lg.get("form"), token=lg.get("token"),
-            expect_status=tuple(lg.get("expect_status", (200, 201, 204, 302, 303))),
-            extra=FrozenDict((k, v) for k, v in lg.items() if k not in _CORE_LOGIN_KEYS),
-        )
+        login = _login(spec["login"])
     basic = spec.get("basic")
+    send = spec.get("send_token") or {}
+    placement = TokenPlacement()
+    for kind in ("header", "query", "cookie"):
+        if kind in send:
+            default_scheme = "Bearer" if kind == "header" and send[kind].lower() == "authorization" else None
+            placement = TokenPlacement(kind, send[kind], send.get("scheme", default_scheme) if kind == "header"
+                                       else None)
+    o = spec.get("oauth2")
+    oauth2 = OAuth2Config(
+        token_url=o["token_url"], grant=o.get("grant", "client_credentials"), client_id=o["client_id"],
+        client_secret=o.get("client_secret"), client_auth=o.get("client_auth", "basic"), scope=o.get("scope"),
+        username=o.get("username"), password=o.get("password"),
+    ) if o else None
+    c = spec.get("csrf")
+    csrf = CsrfConfig(header=c.get("header"), cookie=c.get("cookie"), page=c.get("page"), input=c.get("input"),
+                      field=c.get("field")) if c else None
     return IdentityConfig(
         name=name,
         headers=FrozenDict(spec.get("headers") or {}),
@@ -241,6 +352,38 @@ def _identity(name: str, spec: dict[str, Any]) -> IdentityConfig:
         basic=(basic["username"], basic["password"]) if basic else None,
         login=login,
         extra=FrozenDict((k, v) for k, v in spec.items() if k not in _CORE_IDENTITY_KEYS),
+        send_token=placement, oauth2=oauth2, csrf=csrf,
+    )
+
+
+def _one_of(spec: Any, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """``{header: X-Auth-Token}`` -> ``("header", "X-Auth-Token")`` (the schema allows exactly one key)."""
+    kind = next(k for k in kinds if k in spec)
+    return kind, spec[kind]
+
+
+def _login(lg: dict[str, Any]) -> LoginConfig:
+    token = lg.get("token")
+    source = TokenSource(*_one_of(token, ("json", "header", "cookie"))) if isinstance(token, dict) else None
+    steps = tuple(_step(s) for s in lg.get("steps") or ())
+    method, _, lpath = (lg.get("request") or f"{steps[0].method} {steps[0].path}").partition(" ")
+    return LoginConfig(
+        method=method, path=lpath, json=lg.get("json"), form=lg.get("form"),
+        token=token if isinstance(token, str) else None,
+        expect_status=tuple(lg.get("expect_status", LOGIN_OK)),
+        extra=FrozenDict((k, v) for k, v in lg.items() if k not in _CORE_LOGIN_KEYS),
+        token_source=source, steps=steps,
+    )
+
+
+def _step(s: dict[str, Any]) -> LoginStep:
+    method, _, spath = s["request"].partition(" ")
+    return LoginStep(
+        method=method, path=spath, json=s.get("json"), form=s.get("form"), headers=FrozenDict(s.get("headers") or {}),
+        extract=FrozenDict((var, Extract(*_one_of(how, ("json", "header", "cookie", "input", "regex"))))
+                           for var, how in (s.get("extract") or {}).items()),
+        totp=s.get("totp"), expect_status=tuple(s.get("expect_status", LOGIN_OK)),
+        follow_redirects=bool(s.get("follow_redirects", True)),
     )
 
 
