@@ -24,11 +24,12 @@ def collect(baseline: Baseline) -> list[Check]:
     import pytest
 
     from ..core.errors import BaselineError
+    from . import client_roles
     from .config import parse
     from .matrix import build
 
     try:
-        return build(parse(baseline))
+        return build(parse(baseline)) + client_roles.collect(baseline)
     except BaselineError as exc:  # meaning errors (unknown identity...), with file:line:col
         raise pytest.UsageError("invalid security baseline:\n" + str(exc)) from None
 

@@ -48,6 +48,11 @@ _DEFINITIONS: tuple[tuple[str, str, str, int, str, str], ...] = (
     ("authz/session-lifetime", "Session or token lives longer than allowed", "medium", 613,
      "Shorten the session cookie's Max-Age/Expires or the token's exp to the baseline's cap (12 h by default).",
      "The session cookie or token issued at login is valid for longer than authz.sessions.max_lifetime."),
+    ("authz/client-side-role", "A role held by the client grants more access", "critical", 602,
+     "Decide roles on the server from the session; never trust a role or privilege flag in a cookie, hidden "
+     "field or unsigned token.",
+     "authz.client_roles: after a role marker in the identity's cookies (role=user, admin=0, base64 JSON "
+     "claims) was raised, a request the identity is refused succeeded."),
 )
 
 RULES: tuple[Rule, ...] = tuple(Rule(rule_id, title, Severity.parse(severity), cwe, fix, description)

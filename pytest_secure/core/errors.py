@@ -9,6 +9,7 @@ matches the classes below)::
     │   └── ScopeError           a request would leave the declared scope
     ├── AppImportError           ``target.app`` does not import
     ├── SetupError               a precondition of a check failed (login, trust preflight)
+    │   └── NotGradable          the graded page answered a status the Observatory refuses
     └── DastError                a DAST scan could not run
         ├── ZapUnreachable       nothing listens at dast.zap.proxy
         ├── ZapKeyRejected       ZAP closed the connection without answering (wrong API key)
@@ -43,7 +44,11 @@ Not errors, and so not here: a failed verdict reaches pytest through ``pytest.fa
 (:mod:`.outcome`). The fuzz area keeps two exceptions that subclass a library's own type: the
 engine's ``_Failed`` (an ``AssertionError`` per set of rules, which Hypothesis shrinks; internal)
 and the oracles' ``SecurityFailure`` (a schemathesis ``Failure``, created on first use so that
-importing pytest-secure does not import schemathesis).
+importing pytest-secure does not import schemathesis). Two more are control flow inside one
+module, never raised out of it: the fuzz pacing's ``Stop`` (a ``BaseException`` that ends an
+operation's fuzzing when its budget is spent or the server stopped answering, so that no
+``except Exception`` of Hypothesis or schemathesis swallows it) and the Observatory port's
+``_InvalidCsp`` (the scanner's own "this policy does not parse" signal).
 """
 
 from __future__ import annotations
@@ -96,6 +101,10 @@ class SetupError(SecureError):
     def __init__(self, message: str, *, check: str | None = None) -> None:
         super().__init__(message)
         self.check = check
+
+
+class NotGradable(SetupError):
+    """The page to grade answered a status the HTTP Observatory refuses to grade (set ``grade.path``)."""
 
 
 # -- DAST: why a scan could not run; each message names the cause and the fix ---------------------

@@ -43,6 +43,8 @@ _TOKEN_FIELD = re.compile(
     r"(?i)([\"']?(?:access_token|refresh_token|id_token|token|api_key|apikey|password|passwd|secret|session(?:id)?)[\"']?\s*[:=](?![:=])\s*[\"']?)([^\"'&\s,;}]{3,})"
 )
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+# the start of a value cut off by a shortened text (an evidence snippet ends "...")
+_CUT_WORD = re.compile(r"([A-Za-z0-9_~+/:-][A-Za-z0-9._~+/:-]{5,}?)(?=\.\.\.|\u2026)")
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is the one-byte CSI).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -86,6 +88,7 @@ class Redactor:
         pattern = self._pattern
         if pattern is not None:
             text = pattern.sub(MASK, text)
+            text = _CUT_WORD.sub(self._mask_cut, text)
         text = _HEADER_LINE.sub(lambda m: m.group(1) + MASK, text)
         text = _SET_COOKIE.sub(_mask_set_cookie, text)
         text = _COOKIE.sub(lambda m: m.group(1) + _COOKIE_PAIR.sub(lambda p: p.group(1) + "=" + MASK, m.group(2)),
@@ -96,6 +99,11 @@ class Redactor:
         text = _TOKEN_FIELD.sub(lambda m: m.group(1) + MASK, text)
         text = _JWT.sub(MASK, text)
         return text
+
+    def _mask_cut(self, match: re.Match[str]) -> str:
+        """A known secret cut short (``canary-access-0b64...``): its start is a secret too."""
+        word = match.group(1)
+        return MASK if any(s.startswith(word) for s in self._secrets) else word
 
     def mask_known(self, text: str) -> str:
         """Mask only the known secret values, then neutralise: for names built from the baseline

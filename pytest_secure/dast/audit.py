@@ -1,7 +1,8 @@
 """The built-in engine's passive checks: one response in, findings out.
 
-The response-hygiene policy (the baseline's ``headers``, ``cookies`` and ``leaks``
-sections) is the hygiene area's ``audit_response``, handed to the DAST area by
+The response-hygiene policy (the baseline's ``headers``, ``cookies``, ``leaks`` and ``cors``
+sections: a 5xx is ``leaks/server-error``, ``*`` with credentials is
+``cors/wildcard-credentials``) is the hygiene area's ``audit_response``, handed to the DAST area by
 :mod:`pytest_secure.areas` (areas do not import each other), so a page the crawler reached is
 judged exactly as the headers area judges its listed paths: same rule ids, same severities,
 same waivers; rules that act on pages only (CSP, framing, Permissions-Policy...) skip the
@@ -22,7 +23,7 @@ from ..core.target import Response
 ResponseAudit = Callable[[Response, Baseline], list[Finding]]
 """``audit(response, baseline)``: every finding the baseline's response policy implies."""
 
-POLICY_SECTIONS = ("headers", "cookies", "leaks")
+POLICY_SECTIONS = ("headers", "cookies", "leaks", "cors")
 
 
 def has_policy(baseline: Baseline) -> bool:

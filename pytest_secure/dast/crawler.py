@@ -1,6 +1,7 @@
 """The built-in engine's crawler: breadth first, in scope, bounded in pages, depth and time.
 
-It starts from the seed paths and the GET operations of the OpenAPI document, follows links
+It starts from the seed paths, the GET operations of the OpenAPI document and what the site
+lists itself (``/robots.txt`` Allow/Disallow paths and sitemaps, ``/sitemap.xml``), follows links
 (``a``, ``area``, ``link``, ``iframe``, ``frame``, ``script``) and GET forms with their
 default values, and submits POST forms only when asked. It stays on the target's origin and
 inside ``target.scope``, and sends every request as the scan identity through the same
@@ -162,6 +163,8 @@ class Crawler:
 
         for seed in seeds:
             enqueue("GET", self.base + seed if seed.startswith("/") else seed, None, 0)
+        for url in self._robots_and_sitemaps(result):  # what the site itself lists, hidden paths included
+            enqueue("GET", url, None, 1)
         deadline = time.monotonic() + self.s.max_seconds
         skipped_posts = 0
         while queue:
@@ -206,6 +209,44 @@ class Crawler:
         result.left_alone = dict(left_alone)
         return result
 
+    def _robots_and_sitemaps(self, result: CrawlResult) -> list[str]:
+        """URLs from /robots.txt (Allow/Disallow paths, a Disallow is what the owner would rather hide)
+        and from the sitemaps it names or /sitemap.xml (one level of sitemap index). At most
+        MAX_SITEMAPS + 1 requests; out-of-scope URLs are dropped by ``enqueue`` as any link."""
+        found: list[str] = []
+        robots = self._fetch_text(self.base + "/robots.txt")
+        sitemaps: list[str] = []
+        if robots is not None:
+            paths, sitemaps = parse_robots(robots)
+            found += [self.base + p for p in paths]
+        queue = deque(sitemaps or [self.base + "/sitemap.xml"])
+        fetched = 0
+        while queue and fetched < MAX_SITEMAPS:
+            url = urllib.parse.urljoin(self.base + "/", queue.popleft())
+            if not self._crawlable(url):
+                continue
+            fetched += 1
+            text = self._fetch_text(url)
+            if text is None:
+                continue
+            pages, nested = parse_sitemap(text)
+            found += pages
+            queue.extend(nested)
+        if found:
+            result.notes.append(f"robots.txt and sitemaps listed {len(found)} URL(s)")
+        return found
+
+    def _fetch_text(self, url: str) -> str | None:
+        if not self._crawlable(url) or self._left_alone(url, ()):
+            return None
+        try:
+            response = self.send("GET", url)
+        except SecureError:
+            return None
+        if not 200 <= response.status < 300 or _is_html(response):  # a catch-all page is no robots.txt
+            return None
+        return response.body[:MAX_LIST_BYTES].decode("utf-8", "replace")
+
     def _left_alone(self, url: str, texts: tuple[str, ...]) -> str:
         """Why ``url`` must not be requested ('' when it may): dast.exclude, or a destructive action."""
         for pattern in self.s.exclude:
@@ -219,6 +260,38 @@ class Crawler:
     def _crawlable(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)
         return parts.scheme in ("http", "https") and parts[:2] == self.origin and self.in_scope(url)
+
+
+MAX_SITEMAPS = 5
+MAX_LIST_BYTES = 262_144
+MAX_LISTED = 200  # URLs taken from robots.txt and each sitemap
+_SITEMAP_LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
+
+
+def parse_robots(text: str) -> tuple[list[str], list[str]]:
+    """(paths from Allow/Disallow, sitemap URLs) of a robots.txt; wildcards cut the path where they start."""
+    paths: list[str] = []
+    sitemaps: list[str] = []
+    for line in text.splitlines():
+        field_name, _, value = line.split("#", 1)[0].partition(":")
+        name, value = field_name.strip().lower(), value.strip()
+        if name in ("allow", "disallow") and value.startswith("/"):
+            path = re.split(r"[*$]", value, maxsplit=1)[0]
+            if path != "/" and path not in paths:
+                paths.append(path)
+        elif name == "sitemap" and value:
+            sitemaps.append(value)
+    return paths[:MAX_LISTED], sitemaps[:MAX_SITEMAPS]
+
+
+def parse_sitemap(text: str) -> tuple[list[str], list[str]]:
+    """(page URLs, nested sitemap URLs) of a sitemap or sitemap index (XML ``<loc>`` entries)."""
+    import html
+
+    locs = [html.unescape(m) for m in _SITEMAP_LOC.findall(text)][:MAX_LISTED]
+    if re.search(r"<sitemapindex\b", text, re.IGNORECASE):
+        return [], locs
+    return locs, []
 
 
 def openapi_paths(document: Any) -> tuple[list[str], int]:

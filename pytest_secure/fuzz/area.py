@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 AREA = "fuzz"
 
 _RULES = (
-    ("fuzz/server-error", "Server error on crafted input", "high", 755,
-     "Validate input before use and handle errors: crafted input must get a 4xx, never an unhandled exception."),
+    ("fuzz/server-error", "Server error on crafted input (a 5xx other than 501 and 505, or a crash)", "high", 755,
+     "Validate input before use and handle errors: crafted input must get a 4xx, never an unhandled exception. "
+     "501 Not Implemented and 505 HTTP Version Not Supported are correct answers and do not count."),
     ("fuzz/stack-trace", "Stack trace or debug page in a response", "medium", 209,
      "Turn debug mode off in production and return generic error pages; log the details server-side."),
     ("fuzz/database-error", "Database error caused by input (injection)", "high", 89,
@@ -84,6 +85,7 @@ class FuzzConfig:
     regressions: Path
     record: bool
     destructive: bool = False  # fuzz POST/PUT/PATCH/DELETE too (fuzz.destructive)
+    max_seconds: float = 120.0  # wall-clock budget per operation (fuzz.max_seconds)
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> FuzzConfig:
@@ -116,6 +118,7 @@ class FuzzConfig:
             regressions=baseline.path.parent / section.get("regressions", ".secure/regressions.yaml"),
             record=bool(section.get("record", True)),
             destructive=bool(section.get("destructive", False)),
+            max_seconds=float(section.get("max_seconds", fuzzer.DEFAULT_MAX_SECONDS)),
         )
 
     def settings(self) -> Any:
@@ -123,7 +126,7 @@ class FuzzConfig:
 
         return FuzzSettings(max_examples=self.max_examples, seed=self.seed, shrink=self.shrink,
                             families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time,
-                            destructive=self.destructive)
+                            destructive=self.destructive, max_seconds=self.max_seconds)
 
 
 def _normalise(spec: str) -> str:
@@ -271,4 +274,10 @@ def _runner(source: SchemaSource, label: str, identity_name: str):  # type: igno
     return run
 
 
-area = SectionArea(AREA, RULES, collect)
+def _summary_plugin(config: Any) -> object:
+    from .summary import make_plugin
+
+    return make_plugin(config)
+
+
+area = SectionArea(AREA, RULES, collect, make_plugin=_summary_plugin)

@@ -13,13 +13,18 @@ negative data) exactly as its own pytest integration does; pytest-secure adds th
   failing cases are returned so that they can be stored.
 
 Every failure becomes a :class:`~pytest_secure.core.findings.Finding` with the request that showed
-it (the reporters turn it into a redacted curl line). Schemathesis is imported lazily.
+it (the reporters turn it into a redacted curl line), one per (parameter or body path, rule).
+Every request goes through :class:`~pytest_secure.fuzz.pacing.Pacer`: the operation's wall-clock
+budget, and the back-off when the server stops answering. Time-based problems never reach
+Hypothesis: the input that was slow is replayed on an idle server and reported as sent,
+confirmed or not (docs/fuzz.md#budgets-and-back-off). Schemathesis is imported lazily.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import SetupError, TargetError
-from ..core.findings import Finding, Request
+from ..core.findings import Finding, Request, Severity
 from ..core.redaction import neutralise
 from ..core.target import ScopeGuard
 from . import oracles as oracle_module
 from . import strategies
+from .pacing import OperationStats, Pacer, Stop, record_stats
 from .regressions import CASE_KEYS, Regression, clean_case
 
 __all__ = ["ORACLE_NAMES", "SAFE_METHODS", "FuzzSettings", "OperationFuzzer", "SendOptions", "is_safe_operation",
@@ -66,6 +72,9 @@ ORACLE_NAMES: dict[str, oracle_module.Oracle | None] = {
 MAX_ROUNDS = len(ORACLE_NAMES) + 2
 # Directed payloads per family and text parameter (the first ones of each family's list).
 DIRECTED_PER_FAMILY = 2
+# Rules judged by time: never shrunk by Hypothesis, confirmed by a replay on an idle server instead.
+TIME_RULES = frozenset({"fuzz/slow-response"})
+DEFAULT_MAX_SECONDS = 120.0
 # Failure classes of schemathesis's own checks -> our rule ids
 _SCHEMATHESIS_RULES = {"AcceptedNegativeData": "fuzz/invalid-input-accepted", "ServerError": "fuzz/server-error",
                        "ResponseTimeExceeded": "fuzz/slow-response"}
@@ -82,6 +91,7 @@ class FuzzSettings:
     oracles: tuple[str, ...] = tuple(ORACLE_NAMES)
     max_response_time: float = oracle_module.DEFAULT_MAX_RESPONSE_TIME
     destructive: bool = False  # state-changing operations may be fuzzed (fuzz.destructive)
+    max_seconds: float = DEFAULT_MAX_SECONDS  # wall-clock budget of the operation (fuzz.max_seconds)
 
 
 @dataclass
@@ -303,6 +313,7 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
         container, path, _kind, _length = shape[pick[0]]
         current = getattr(case, container)
         setattr(case, container, pick[1] if not path else _replaced(current or {}, path, pick[1]))
+        _remember_place(case, container, path, pick[1])
         return case
 
     def flatmap_case(ctx: Any, case: Any) -> Any:
@@ -312,6 +323,49 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
         return picks(shape).map(lambda pick: inject(case, shape, pick))
 
     schema.hook("flatmap_case")(flatmap_case)
+
+
+# -- where a payload went ------------------------------------------------------------------------
+
+Place = tuple[str, tuple[Any, ...]]  # (container: query, path_parameters or body; path inside it)
+# id(case) -> (container, path, repr(payload)) for cases the hook injected a payload into. Cases
+# have __slots__ (no attribute, no weak reference): the payload's repr is checked on lookup, so a
+# reused id never names the wrong place. Bounded.
+_INJECTED: dict[int, tuple[str, tuple[Any, ...], str]] = {}
+_INJECTED_MAX = 4096
+
+
+def _remember_place(case: Any, container: str, path: tuple[Any, ...], payload: Any) -> None:
+    if len(_INJECTED) >= _INJECTED_MAX:
+        _INJECTED.clear()
+    _INJECTED[id(case)] = (container, path, repr(payload))
+
+
+def place_of(case: Any) -> Place | None:
+    """The parameter (or body path) the payload hook put a payload into, when it did."""
+    entry = _INJECTED.get(id(case))
+    if entry is None:
+        return None
+    container, path, payload = entry
+    try:
+        value = getattr(case, container)
+        for part in path:
+            value = value[part]
+    except (LookupError, TypeError, AttributeError):
+        return None
+    return (container, path) if repr(value) == payload else None
+
+
+def place_label(place: Place | None) -> str:
+    """``query parameter q``, ``path parameter id``, ``body user.name``, ``body``; "" for None."""
+    if place is None:
+        return ""
+    container, path = place
+    name = {"query": "query parameter", "path_parameters": "path parameter", "body": "body"}.get(container, container)
+    if not path:
+        return name
+    text = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
+    return f"{name} {text}"
 
 
 def _text_parameters(operation: Any, location: str) -> dict[str, int | None]:
@@ -326,8 +380,28 @@ def _text_parameters(operation: Any, location: str) -> dict[str, int | None]:
     return found
 
 
+def _plain_text(schema_: dict[str, Any]) -> str | None:
+    """Letters that fit a string schema (None: the schema constrains it too much to guess)."""
+    if schema_.get("type") not in ("string", None) or "enum" in schema_ or "format" in schema_:
+        return None
+    low, high = schema_.get("minLength", 1), schema_.get("maxLength")
+    text = "a" * max(int(low) if isinstance(low, int) else 1, 1)
+    if isinstance(high, int) and len(text) > high:
+        return None
+    pattern = schema_.get("pattern")
+    if isinstance(pattern, str):
+        try:
+            if re.search(pattern, text) is None:
+                return None
+        except re.error:
+            return None
+    return text
+
+
 def _first_payloads(family: str, max_length: int | None) -> list[Any]:
     """The first payloads of a family, in its order (simplest first)."""
+    if family == "oversized":  # built, not listed: the shortest lengths past common limits
+        return ["A" * n for n in sorted(strategies.OVERSIZED_LENGTHS)[:DIRECTED_PER_FAMILY]]
     strategy = strategies.family(family, max_length)
     while hasattr(strategy, "wrapped_strategy"):  # lazy strategies wrap the real one
         strategy = strategy.wrapped_strategy
@@ -379,15 +453,32 @@ def _failed_class(rules: tuple[str, ...]) -> type[_Failed]:
 
 @dataclass
 class _Observed:
-    """One failing request: the case as stored, the problems, the request sent."""
+    """One failing request: the case as stored, the problems, the request sent, and where the
+    payload went (None: not known, e.g. schemathesis's own data)."""
 
     case: dict[str, Any]
     problems: list[tuple[str, str, str]]  # (rule id, message, evidence)
     request: Request | None
+    place: Place | None = None
+    timed_out: bool = False  # no answer within the request timeout
 
     @property
     def rules(self) -> tuple[str, ...]:
         return tuple(sorted({rule for rule, _, _ in self.problems}))
+
+    def without(self, rules: frozenset[str]) -> _Observed | None:
+        kept = [p for p in self.problems if p[0] not in rules]
+        return _Observed(self.case, kept, self.request, self.place, self.timed_out) if kept else None
+
+
+@dataclass
+class _Hit:
+    """A finding to report: the observation that showed it, how it was found, and a severity
+    when it differs from the rule's (an unconfirmed time-based finding)."""
+
+    observed: _Observed
+    how: str
+    severity: Severity | None = None
 
 
 @dataclass
@@ -396,6 +487,7 @@ class FuzzResult:
     new_regressions: list[Regression]
     replayed: int = 0
     generated: bool = False
+    stats: OperationStats | None = None
 
 
 class OperationFuzzer:
@@ -437,49 +529,205 @@ class OperationFuzzer:
         if not self.settings.destructive and not is_safe_operation(self.label):
             raise SetupError(f"refusing to fuzz {self.label}: it changes state; set `fuzz.destructive: true` "
                              "to fuzz it (only against a test deployment)")
-        findings: list[Finding] = []
-        for number, regression in enumerate(regressions, 1):
-            observed = self._send(self._case_from(regression), send)
-            if observed is not None:
-                findings += self._findings(observed, f"stored regression {number} ({regression.found}) fails again")
-        if findings:  # a known failure is back: report it without generating anything new
-            return FuzzResult(findings, [], replayed=len(regressions))
-        directed = self._directed(send)
-        budget = max(1, self.settings.max_examples - self.directed_count)
-        finals = list(directed.values())
-        finals += self._generate(send, budget, known={rule for rules in directed for rule in rules})
-        for observed in finals:
-            how = "found by a directed payload" if observed in directed.values() else "found by fuzzing"
-            findings += self._findings(observed, f"{how} (seed {self.settings.seed})")
-        new = [Regression(self.label, obs.case, obs.rules, self.identity) for obs in finals]
-        return FuzzResult(findings, new, replayed=len(regressions), generated=True)
+        self.send_options = send
+        self.stats = OperationStats(self.label, self.identity or "", max_examples=self.settings.max_examples,
+                                    max_seconds=self.settings.max_seconds)
+        self.pacer = Pacer(self.stats, max_seconds=self.settings.max_seconds, timeout=send.timeout,
+                           slow_bound=self.settings.max_response_time)
+        self.found: dict[tuple[str, str], _Hit] = {}  # (place label, rule) -> the first input that showed it
+        self._idle_case: Any = None  # a case the server answered fast and cleanly: the idle probe
+        self._suspect: tuple[Any, Place | None] | None = None  # first input of the current slow streak
+        replayed, generated = 0, False
+        try:
+            for number, regression in enumerate(regressions, 1):
+                observed = self._exchange(self._case_from(regression), None)
+                replayed += 1
+                if observed is not None:
+                    self._record(observed, f"stored regression {number} ({regression.found}) fails again")
+            if not self.found:  # a known failure is back: report it without generating anything new
+                generated = True
+                self._directed()
+                self._generate(max(1, self.settings.max_examples - self.directed_count))
+        except Stop as stop:
+            self.stats.stopped = stop.reason
+        finally:
+            self.pacer.finish()
+            record_stats(self.stats)
+        placed = {rule for label, rule in self.found if label}
+        # an input whose place is unknown (schemathesis's own data) most likely hit a place reported anyway
+        self.found = {(label, rule): hit for (label, rule), hit in self.found.items() if label or rule not in placed}
+        findings = [finding for key, hit in sorted(self.found.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+                    for finding in self._findings(key, hit)]
+        new: list[Regression] = []
+        if generated:
+            seen: set[int] = set()
+            for hit in self.found.values():
+                if id(hit.observed.case) not in seen:
+                    seen.add(id(hit.observed.case))
+                    new.append(Regression(self.label, hit.observed.case, hit.observed.rules or
+                                          tuple(sorted(TIME_RULES)), self.identity))
+        return FuzzResult(findings, new, replayed=replayed, generated=generated, stats=self.stats)
+
+    # -- what was found ------------------------------------------------------------------------
+    def _is_new(self, rule: str, label: str, known: Iterable[tuple[str, str]]) -> bool:
+        """A (place, rule) not found yet; an input whose place is unknown is new only for a rule
+        found nowhere yet (it may be a place already reported)."""
+        known = set(known)
+        return (label, rule) not in known if label else all(r != rule for _, r in known)
+
+    def _record(self, observed: _Observed, how: str, severity: Severity | None = None) -> None:
+        label = place_label(observed.place)
+        for rule in observed.rules:
+            if self._is_new(rule, label, self.found):
+                self.found[(label, rule)] = _Hit(observed, how, severity)
+
+    # -- one exchange, paced -------------------------------------------------------------------
+    def _exchange(self, case: Any, place: Place | None) -> _Observed | None:
+        """Send ``case`` within the operation's budget. Time-based problems are taken out of the
+        answer (the idle replay confirms and records them); a server that stopped answering
+        makes the operation pause until it is idle again, or stop."""
+        self.pacer.check()
+        started = time.monotonic()
+        observed = self._send(case, self.send_options)
+        elapsed = time.monotonic() - started
+        timed_out = observed is not None and observed.timed_out
+        slow = observed is not None and any(rule in TIME_RULES for rule in observed.rules)
+        streak_before = self.pacer.streak
+        struggling = self.pacer.observe(elapsed, timed_out=timed_out, slow=slow)
+        if observed is None and not struggling and self.pacer.streak == 0 and self._idle_case is None:
+            self._idle_case = case
+        if self.pacer.streak == 1 and streak_before == 0:
+            self._suspect = (case, place)
+        if observed is not None:
+            observed.place = place
+        if slow and observed is not None:
+            self._on_slow(case, observed, struggling)
+            return observed.without(TIME_RULES)
+        if struggling:  # a latency jump streak without a slow-response problem
+            suspect = self._suspect or (case, place)
+            self._suspect = None
+            if not self._await_idle():
+                self._stalled(suspect[0], suspect[1], "answers slowed down against the server's own latency "
+                              "baseline and it did not recover")
+        return observed
+
+    def _on_slow(self, case: Any, observed: _Observed, struggling: bool) -> None:
+        label = place_label(observed.place)
+        if struggling and not self._await_idle():
+            self._stalled(case, observed.place, "no answer in time, and the server did not recover")
+        if not self._is_new("fuzz/slow-response", label, self.found):
+            if observed.timed_out:  # one is enough: spare the server the others
+                raise Stop(f"a request timed out ({place_label(observed.place) or 'input'}); the operation was "
+                           "stopped to spare the server")
+            return
+        confirmed = self._replay_when_idle(case)
+        slow_only = [p for p in observed.problems if p[0] in TIME_RULES]
+        trigger = _Observed(observed.case, slow_only, observed.request, observed.place, observed.timed_out)
+        if confirmed:
+            self._record(trigger, "confirmed: slow again when replayed on an idle server")
+        else:
+            self._record(trigger, "UNCONFIRMED: not slow again when replayed on an idle server (the server may "
+                         "have been busy)", Severity.INFO)
+        if observed.timed_out:
+            raise Stop(f"a request timed out ({label or 'input'}); the operation was stopped to spare the server")
+
+    def _stalled(self, case: Any, place: Place | None, why: str) -> None:
+        """Report the input that made the server stop answering, once, and stop the operation."""
+        observed = _Observed(self._stored_case(case), [("fuzz/slow-response", "the server stopped answering "
+                             "after this input", why)], self._request_from_case(case, self.send_options), place)
+        self.found = {k: v for k, v in self.found.items()
+                      if not (k[1] == "fuzz/slow-response" and k[0] == place_label(place))}
+        self._record(observed, f"{why}; not replayed (the server is not idle)")
+        raise Stop(f"the server stopped answering after an input in {place_label(place) or 'the request'}; "
+                   "the operation was stopped")
+
+    def _replay_when_idle(self, case: Any) -> bool:
+        """Whether ``case`` is slow again when sent to an idle server."""
+        if not self._await_idle() or self.pacer.left() <= 0:
+            return False
+        again = self._send(case, self.send_options)
+        self.stats.requests += 1
+        reproduced = again is not None and (again.timed_out or any(r in TIME_RULES for r in again.rules))
+        if reproduced and again is not None and again.timed_out:
+            self._await_idle()
+        return reproduced
+
+    def _await_idle(self) -> bool:
+        probe_case = self._idle_case if self._idle_case is not None else self._base_case()
+        send = self.send_options
+
+        def probe() -> float | None:
+            started = time.monotonic()
+            if probe_case is None:
+                time.sleep(min(send.timeout, max(0.0, self.pacer.left())))
+                return 0.0
+            observed = self._send(probe_case, send)
+            return None if observed is not None and observed.timed_out else time.monotonic() - started
+
+        return self.pacer.await_idle(probe)
+
+    def _base_case(self) -> Any:
+        """The simplest valid request (cached; None when none can be built)."""
+        if not hasattr(self, "_base"):
+            from schemathesis.generation import GenerationMode
+            from schemathesis.generation.hypothesis.examples import generate_one
+
+            try:
+                base = generate_one(self.operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+            except Exception:  # no valid request can be built: random generation will say why
+                base = None
+            self._base = self._plain_base(base) if base is not None else None
+        return self._base
+
+    def _plain_base(self, base: Any) -> Any:
+        """``base`` with the NUL and control characters Hypothesis starts text from replaced by
+        plain letters where the parameter's schema allows it, so that a directed payload's
+        effect is its own, not that of a neighbouring value."""
+        for location in ("path_parameters", "query"):
+            values = dict(getattr(base, location) or {})
+            for param in getattr(self.operation, location, None) or ():
+                value = values.get(param.name)
+                definition = getattr(param, "definition", None)
+                schema_ = definition.get("schema", {}) if isinstance(definition, dict) else {}
+                if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+                    continue
+                plain = _plain_text(schema_ if isinstance(schema_, dict) else {})
+                if plain is not None:
+                    values[param.name] = plain
+            if values:
+                setattr(base, location, values)
+        return base
 
     # -- directed payloads -------------------------------------------------------------------
-    def _directed(self, send: SendOptions) -> dict[tuple[str, ...], _Observed]:
-        """Send the first payloads of every family once into every text parameter of the
-        simplest valid request, so that each family reaches each parameter whatever the seed
-        (random generation then explores around them). These cases count against the budget."""
-        cases = self._directed_cases()
-        found: dict[tuple[str, ...], _Observed] = {}
-        for case in cases:
-            observed = self._send(case, send)
-            self.directed_count += 1
-            if observed is not None and observed.rules == ("fuzz/slow-response",):
-                observed = self._send(case, send)  # slow once is noise: it must be slow again
-            if observed is not None and set(observed.rules) - {r for rules in found for r in rules}:
-                found.setdefault(observed.rules, observed)
-        return found
-
-    def _directed_cases(self) -> list[Any]:
-        from schemathesis.generation import GenerationMode
-        from schemathesis.generation.hypothesis.examples import generate_one
-
-        if not self.settings.families or self.settings.max_examples < 4:
-            return []
+    def _directed(self) -> None:
+        """Send the first payload of every family once into every text parameter of the
+        simplest valid request (then the second ones, budget permitting), so that each family
+        reaches each parameter whatever the seed. These requests count against
+        ``max_examples``: the first payloads of all (parameter, family) pairs may use all of
+        it; pairs left out (budget or time) are listed in the operation's summary."""
+        plan, pairs = self._directed_plan()
+        limit = min(self.settings.max_examples, max(self.settings.max_examples // 2, len(pairs)))
+        sent: set[tuple[str, str]] = set()
         try:
-            base = generate_one(self.operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
-        except Exception:  # no valid request can be built: random generation will say why
-            return []
+            for family, location, path, payload in plan[:limit]:
+                place: Place = (location, path)
+                case = self._with_value(self._base_case(), location, path, payload)
+                self.directed_count += 1
+                observed = self._exchange(case, place)
+                sent.add((place_label(place), family))
+                if observed is not None:
+                    self._record(observed, "found by a directed payload")
+        finally:
+            self.stats.skipped = [f"{label}: {family}" for label, family in pairs if (label, family) not in sent]
+
+    def _directed_plan(self) -> tuple[list[tuple[str, str, tuple[Any, ...], Any]], list[tuple[str, str]]]:
+        """(family, location, path, payload) in sending order, rank by rank, and the
+        (place label, family) pairs that have a first payload."""
+        if not self.settings.families or self.settings.max_examples < 4:
+            return [], []
+        base = self._base_case()
+        if base is None:
+            return [], []
         places: list[tuple[str, tuple[Any, ...], int | None]] = [
             (location, (name,), length)
             for location in ("path_parameters", "query")
@@ -487,16 +735,17 @@ class OperationFuzzer:
         ]
         if isinstance(base.body, dict):
             places += [("body", path, None) for path, leaf in _leaves(base.body) if isinstance(leaf, str)]
-        if not places:
-            return []
-        cases = []
+        plan = []
+        pairs = []
         for rank in range(DIRECTED_PER_FAMILY):
             for family in self.settings.families:
                 for location, path, length in places:
                     payloads = _first_payloads(family, length)
                     if rank < len(payloads):
-                        cases.append(self._with_value(base, location, path, payloads[rank]))
-        return cases[: self.settings.max_examples // 2]
+                        plan.append((family, location, path, payloads[rank]))
+                        if rank == 0:
+                            pairs.append((place_label((location, path)), family))
+        return plan, pairs
 
     def _with_value(self, base: Any, location: str, path: tuple[Any, ...], value: Any) -> Any:
         from schemathesis.core import NOT_SET
@@ -512,42 +761,57 @@ class OperationFuzzer:
             parts[location] = _replaced(parts[location], path, value)
         return self.operation.Case(body=body, media_type=base.media_type, **parts)
 
-    def _generate(self, send: SendOptions, budget: int, known: set[str]) -> list[_Observed]:
+    def _generate(self, budget: int) -> None:
         """Generate until the example budget is spent, in rounds: Hypothesis stops looking soon
-        after its first failure, so each round ignores the rules already found and the next
-        round (same seed, so it replays the cheap start) looks further for the others."""
-        found: dict[tuple[str, ...], _Observed] = {}
+        after its first failure, so each round ignores the (place, rule) pairs already found and
+        the next round (same seed, so it replays the cheap start) looks further for the others."""
         for _round in range(MAX_ROUNDS):
-            new = self._one_round(send, known | {rule for rules in found for rule in rules}, budget)
+            new = self._one_round(set(self.found), budget)
+            for observed in new.values():
+                self._record(observed, f"found by fuzzing (seed {self.settings.seed})")
             if not new:
                 break
-            found.update(new)
-        return list(found.values())
 
-    def _one_round(self, send: SendOptions, known: set[str], budget: int) -> dict[tuple[str, ...], _Observed]:
+    def _one_round(self, known: set[tuple[str, str]], budget: int) -> dict[tuple[str, ...], _Observed]:
         import hypothesis
 
         last: dict[tuple[str, ...], _Observed] = {}
         fuzzer = self
 
         def test(case: Any) -> None:
-            observed = fuzzer._send(case, send)
-            if observed is not None and set(observed.rules) - known:
-                last[observed.rules] = observed  # the last call per defect is Hypothesis's final, shrunk replay
-                raise _failed_class(observed.rules)(", ".join(observed.rules))
+            observed = fuzzer._exchange(case, place_of(case))
+            if observed is None:
+                return
+            label = place_label(observed.place)
+            keys = tuple(f"{rule}@{label}" for rule in observed.rules if fuzzer._is_new(rule, label, known))
+            if keys:
+                # the last call per defect is Hypothesis's final, shrunk replay: it failed when sent,
+                # so the reported input reproduces
+                last[keys] = observed
+                raise _failed_class(keys)(", ".join(keys))
 
         hypothesis_test = self._hypothesis_test(test, budget)
         try:
             hypothesis_test()
+        except Stop:
+            self._keep(last)
+            raise
         except (hypothesis.errors.Flaky, _Failed, BaseExceptionGroup) as exc:
-            unexpected = [e for e in _leaf_exceptions(exc) if not isinstance(e, _Failed | hypothesis.errors.Flaky)]
+            leaves = _leaf_exceptions(exc)
+            stop = next((e for e in leaves if isinstance(e, Stop)), None)
+            if stop is not None:
+                self._keep(last)
+                raise stop from None
+            unexpected = [e for e in leaves if not isinstance(e, _Failed | hypothesis.errors.Flaky)]
             if unexpected and not last:
                 raise self._setup_error(unexpected[0]) from None
-            if isinstance(exc, hypothesis.errors.Flaky):  # slow once but not on replay: noise
-                last = {rules: obs for rules, obs in last.items() if rules != ("fuzz/slow-response",)}
         except Exception as exc:
             raise self._setup_error(exc) from None
         return last
+
+    def _keep(self, last: dict[tuple[str, ...], _Observed]) -> None:
+        for observed in last.values():
+            self._record(observed, f"found by fuzzing (seed {self.settings.seed})")
 
     def _setup_error(self, exc: BaseException) -> SetupError:
         return SetupError(f"fuzzing {self.label} could not run: {type(exc).__name__}: {neutralise(str(exc))[:400]}")
@@ -583,6 +847,7 @@ class OperationFuzzer:
         kwargs = send.call_kwargs(asgi=self._is_asgi(send))
         problems: list[tuple[str, str, str]] = []
         response = None
+        timed_out = False
         try:
             response = case.call(**kwargs)
             case.validate_response(response, checks=self.checks, headers=kwargs.get("headers"),
@@ -597,6 +862,7 @@ class OperationFuzzer:
         except requests.Timeout as exc:
             from ..core.transport import is_too_slow
 
+            timed_out = True
             problems = [("fuzz/slow-response", "no answer within the request timeout",
                          str(exc) if is_too_slow(exc) else f"no answer within {send.timeout:g}s")]
         except requests.ConnectionError as exc:
@@ -612,7 +878,8 @@ class OperationFuzzer:
         if not problems:
             return None
         request = _request_of(response) if response is not None else None
-        return _Observed(self._stored_case(case), problems, request or self._request_from_case(case, send))
+        return _Observed(self._stored_case(case), problems, request or self._request_from_case(case, send),
+                         timed_out=timed_out)
 
     def _is_asgi(self, send: SendOptions) -> bool:
         from ..core.target import is_asgi_app
@@ -659,17 +926,19 @@ class OperationFuzzer:
             raise SetupError(f"stored regression of {self.label} no longer fits the operation: {exc}; "
                              "update or delete it in the regressions file") from None
 
-    def _findings(self, observed: _Observed, how: str) -> list[Finding]:
-        seen: set[str] = set()
-        out = []
-        inputs = Regression(self.label, observed.case).describe()
-        for rule, message, evidence in observed.problems:
-            if rule in seen:
-                continue
-            seen.add(rule)
-            out.append(Finding(rule, f"{message}; {how}; input: {inputs}", self.label, evidence=evidence,
-                               request=observed.request, key=self.identity or ""))
-        return out
+    def _findings(self, key: tuple[str, str], hit: _Hit) -> list[Finding]:
+        """The finding of one (place, rule): its own fingerprint per place, so that every
+        vulnerable parameter of an operation is reported (and waived) on its own."""
+        label, rule = key
+        problem = next((p for p in hit.observed.problems if p[0] == rule), None)
+        if problem is None:
+            return []
+        _rule, message, evidence = problem
+        inputs = Regression(self.label, hit.observed.case).describe()
+        where = f" in {label}" if label else ""
+        fingerprint_key = "|".join(part for part in (self.identity or "", label) if part)
+        return [Finding(rule, f"{message}{where}; {hit.how}; input: {inputs}", self.label, evidence=evidence,
+                        severity=hit.severity, request=hit.observed.request, key=fingerprint_key)]
 
 
 def problem_of(failure: Any) -> tuple[str, str, str]:

@@ -101,9 +101,16 @@ def _search(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
 # -- server errors, stack traces, database errors ---------------------------------------------
 
 
+# 5xx statuses that are a server's correct answer, not a failure: 501 Not Implemented (the
+# standard answer to a method the server does not support, RFC 9110 15.6.2) and 505 HTTP Version
+# Not Supported (15.6.6). They say "I do not do that", not "your input broke me".
+NOT_SERVER_ERRORS = frozenset({501, 505})
+
+
 def no_server_error(ex: Exchange) -> Problem | None:
-    """A 5xx answer: the input reached code that did not expect it."""
-    if ex.status >= 500:
+    """A 5xx answer other than 501 and 505 (:data:`NOT_SERVER_ERRORS`): the input reached code
+    that did not expect it."""
+    if ex.status >= 500 and ex.status not in NOT_SERVER_ERRORS:
         return Problem("fuzz/server-error", f"the server answered {ex.status} to crafted input",
                        _excerpt(ex.body, 0, 120) if ex.body else f"status {ex.status}")
     return None
@@ -113,7 +120,7 @@ _STACK_TRACES = _any_of((
     r"Traceback \(most recent call last\)",
     r"File \"[^\"\n]+\", line \d+, in \S+",
     r"Werkzeug Debugger|The debugger caught an exception",
-    r"You're seeing this error because you have <code>DEBUG = True</code>",
+    r"You(?:'|’|&#x27;|&#39;)re seeing this error because you have <code>DEBUG = True</code>",  # Django 4+: ’
     r"\bat [\w$.]+\([\w$]+\.java:\d+\)",
     r"Exception in thread \"[^\"]+\"",
     r"Server Error in '[^']*' Application",

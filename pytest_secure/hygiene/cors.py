@@ -1,8 +1,10 @@
 """CORS: which origins the service lets read its responses.
 
 For each path the check sends a few requests that differ only in their ``Origin`` header
-(an unrelated origin, ``null``, look-alikes of each allowed origin) and a preflight, and
-reads ``Access-Control-Allow-*`` from the answers. The Origin values name hosts under the
+(none at all, an unrelated origin, ``null``, look-alikes of each allowed origin) and a
+preflight, and reads ``Access-Control-Allow-*`` from the answers. ``*`` together with
+credentials is a finding whatever request showed it; :class:`CorsPolicy` applies that passive
+half to any one response (passive mode, the DAST engine). The Origin values name hosts under the
 reserved ``.invalid`` domain; nothing is ever sent to them, they are only header text.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.area import Check, SectionArea, page_requests
@@ -82,6 +85,51 @@ def judge_origin_response(sent: str, response: Response, allowed: tuple[str, ...
     return out
 
 
+def judge_any_response(response: Response, allowed: tuple[str, ...]) -> list[Problem]:
+    """Problems an answer shows whatever the request carried (no Origin, or one we did not choose):
+    ``*`` with credentials, ``null`` allowed, or a fixed origin outside ``cors.allowed_origins``."""
+    origin, credentials = _allow(response)
+    if origin is None:
+        return []
+    with_creds = " with Access-Control-Allow-Credentials: true" if credentials else ""
+    if origin == "*":
+        return [("cors/wildcard-credentials", "Access-Control-Allow-Origin: * with credentials (browsers refuse "
+                 "it, so the configuration is wrong either way)", None)] if credentials else []
+    if origin.lower() == "null":
+        return [("cors/null-origin", f"Access-Control-Allow-Origin: null{with_creds}",
+                 Severity.HIGH if credentials else None)]
+    if allowed and origin.lower() not in {a.lower() for a in allowed}:
+        return [("cors/untrusted-origin", f"Access-Control-Allow-Origin: {origin} is not in cors.allowed_origins",
+                 None)]
+    return []
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """The passive half of the CORS policy: what one response shows, whatever asked for it (the
+    passive audit and the DAST engine apply it; the ``cors`` items also send hostile Origins)."""
+
+    allowed: tuple[str, ...] = ()
+
+    def audit(self, response: Response, *, location: str | None = None) -> list[Finding]:
+        location = location or f"{response.method} {response.path}"
+        sent = _sent_origin(response)
+        return [Finding(rule_id, message, location, evidence=_evidence(sent, response), severity=severity,
+                        request=response.request, key=rule_id)
+                for rule_id, message, severity in judge_any_response(response, self.allowed)]
+
+
+def policy_of(baseline: Baseline) -> CorsPolicy:
+    return CorsPolicy(tuple((baseline.section(AREA) or {}).get("allowed_origins") or ()))
+
+
+def _sent_origin(response: Response) -> str | None:
+    for name, value in (response.request.headers or {}).items():
+        if name.lower() == "origin":
+            return value
+    return None
+
+
 def look_alikes(origin: str) -> list[str]:
     """Origins that naive prefix/suffix/substring checks mistake for ``origin``."""
     parts = urllib.parse.urlsplit(origin)
@@ -97,14 +145,27 @@ def audit_path(send: Callable[[str, str, dict[str, str]], Response], method: str
     """All CORS probes for one path; ``send(method, path, headers)`` performs a request."""
     location = f"{method} {path}"
     findings: list[Finding] = []
+    seen: set[str] = set()
+
+    def add(rule_id: str, message: str, severity: Severity | None, sent: str | None, response: Response) -> None:
+        # * with credentials is one problem however many probes show it
+        key = rule_id if rule_id == "cors/wildcard-credentials" else f"{rule_id}:{sent or '(no Origin)'}"
+        if key not in seen:
+            seen.add(key)
+            findings.append(Finding(rule_id, message, location, evidence=_evidence(sent, response),
+                                    severity=severity, request=response.request, key=key))
+
+    # without an Origin first: some servers fall back to * (with credentials) when none is sent
+    response = send(method, path, {})
+    for rule_id, message, severity in judge_any_response(response, allowed):
+        add(rule_id, f"{message} (no Origin sent)", severity, None, response)
     probes = [(PROBE_ORIGIN, "unrelated"), ("null", "null")]
     for origin in allowed:
         probes += [(o, "look-alike") for o in look_alikes(origin)]
     for sent, kind in probes:
         response = send(method, path, {"Origin": sent})
         for rule_id, message, severity in judge_origin_response(sent, response, allowed, kind):
-            findings.append(Finding(rule_id, message, location, evidence=_evidence(sent, response),
-                                    severity=severity, request=response.request, key=f"{rule_id}:{sent}"))
+            add(rule_id, message, severity, sent, response)
     if preflight:
         response = send("OPTIONS", path, {"Origin": PROBE_ORIGIN, "Access-Control-Request-Method": "PUT",
                                           "Access-Control-Request-Headers": "x-pytest-secure"})
@@ -119,8 +180,9 @@ def audit_path(send: Callable[[str, str, dict[str, str]], Response], method: str
     return findings
 
 
-def _evidence(sent: str, response: Response) -> str:
-    shown = [f"Origin: {sent} -> HTTP {response.status}"]
+def _evidence(sent: str | None, response: Response) -> str:
+    asked = f"Origin: {sent}" if sent is not None else "no Origin"
+    shown = [f"{asked} -> HTTP {response.status}"]
     shown += [f"{k}: {v}" for k, v in response.headers if k.lower().startswith("access-control-")]
     return "; ".join(shown)
 

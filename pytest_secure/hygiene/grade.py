@@ -40,15 +40,19 @@ def _runner(method: str, path: str, minimum: str) -> Callable[[SecureSession], l
     def run(session: SecureSession) -> list[Finding]:
         from ..core.errors import SetupError, TargetError
         from .cors import PROBE_ORIGIN
-        from .observatory import grade_response, meets
+        from .observatory import NotGradable, grade_response, meets
 
         response = session.fetch(method, path)
-        try:  # the same page as an unrelated site's script would ask for it, for the CORS test
-            probe = session.identity("anonymous").request(method, path, headers={"Origin": PROBE_ORIGIN},
-                                                          follow_redirects=False)
+        try:  # the CORS preflight the Observatory sends, from an unrelated site, for the CORS test
+            probe = session.identity("anonymous").request(
+                "OPTIONS", response.url, headers={"Origin": PROBE_ORIGIN, "Access-Control-Request-Method": "GET"},
+                follow_redirects=False)
         except TargetError as exc:
             raise SetupError(f"grading {method} {path}: {exc}") from None
-        grade = grade_response(response, probe)
+        try:
+            grade = grade_response(response, probe)
+        except NotGradable as exc:
+            raise SetupError(f"grading {method} {path}: {exc}; set grade.path to a page that answers") from None
         if meets(grade.grade, minimum):
             return []
         return [Finding("grade/below-minimum", f"grade {grade.grade} (score {grade.score}) is below the minimum "

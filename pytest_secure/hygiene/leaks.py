@@ -1,4 +1,7 @@
-"""Information leaks: version banners, framework debug pages and stack traces, directory listings.
+"""Information leaks: version banners, framework debug pages and stack traces, directory
+listings, server errors (any checked response that is an HTTP 5xx) and, on request, Host-header
+probes (a foreign ``Host`` and ``X-Forwarded-Host``: reflected into URLs, answered as the real
+site, or shown a debug page).
 
 Stack traces rarely show on the happy path, so the check provokes errors on purpose, with
 requests that change nothing: an unknown path, a method no route knows, and a malformed JSON
@@ -57,7 +60,7 @@ STACK_TRACES: dict[str, tuple[str, str, int, str, tuple[str, ...]]] = {
     "leaks/stack-trace-aspnet": (
         "ASP.NET error page", "medium", 209, "Set <customErrors mode=\"On\"/> (or UseExceptionHandler) in production.",
         (r"Server Error in '[^']*' Application", r"ASP\.NET is configured to show verbose error messages",
-         r"<b>\s*Stack Trace:\s*</b>", r"Version Information:\s*</b>\s*Microsoft \.NET")),
+         r"<b>\s*Stack Trace:\s*</b>", r"Version Information:(?:\s|&nbsp;)*</b>(?:\s|&nbsp;)*Microsoft \.NET")),
     "leaks/stack-trace-php": (
         "PHP error message", "medium", 209, "Set display_errors=Off (log_errors=On) in php.ini.",
         (r"<b>(?:Fatal error|Warning|Parse error|Notice|Deprecated)</b>:\s.{0,500}? in <b>[^<]+\.php</b> on line",
@@ -71,6 +74,37 @@ _COMPILED = {rule: re.compile("|".join(f"(?:{s})" for s in spec[4]), re.IGNORECA
              for rule, spec in STACK_TRACES.items()}
 _DIRECTORY = re.compile(r"<title>\s*Index of /|Directory listing for /|\[To Parent Directory\]|<h1>\s*Index of /",
                         re.IGNORECASE)
+# rule id -> {what: signature}: pages that leave the software (and often its version) on show
+DEFAULT_PAGES = {
+    "Django's install-worked page": r"The install worked successfully! Congratulations!",
+    "nginx's welcome page": r"<title>Welcome to nginx!</title>",
+    "Apache's default page": r"<title>Apache2 (?:Ubuntu|Debian) Default Page|<html><body><h1>It works!</h1>",
+    "IIS's welcome page": r"<title>(?:IIS Windows Server|Internet Information Services)</title>",
+    "Tomcat's welcome page": r"If you(?:'|&#39;)re seeing this, you(?:'|&#39;)ve successfully installed Tomcat",
+    "Rails' welcome page": r"Yay! You(?:'|’|&rsquo;|&#39;)re on Rails!",
+    "Spring Boot's Whitelabel error page": r"<h1>Whitelabel Error Page</h1>",
+    "Express's generator page": r"<p>Welcome to Express</p>",
+}
+DEBUG_TOOLBARS = {
+    "Django Debug Toolbar": r'<div[^>]+id="djDebug"',
+    "Flask-DebugToolbar": r'<div[^>]+id="flDebug"',
+    "Symfony web debug toolbar": r'<div[^>]+(?:id="sfwdt|class="sf-toolbar)',
+    "Laravel Debugbar": r"phpdebugbar",
+    "Pyramid debug toolbar": r'<div[^>]+id="pDebug"',
+}
+_BODY_VERSION = re.compile(
+    r"""<meta\s+name=["']generator["']\s+content=["'][^"'<>]*?\d+\.\d+[^"'<>]*["']"""
+    r"""|<meta\s+content=["'][^"'<>]*?\d+\.\d+[^"'<>]*["']\s+name=["']generator["']"""
+    r"""|powered\s+by\s+(?:<[^>]{0,200}>\s*)?[A-Za-z][\w.+-]{1,40}(?:\s*</a>)?[\s/]+v?\d+\.\d+(?:\.\d+)*""",
+    re.IGNORECASE)
+
+
+def _alternatives(named: dict[str, str]) -> list[tuple[str, re.Pattern[str]]]:
+    return [(name, re.compile(sig, re.IGNORECASE)) for name, sig in named.items()]
+
+
+_DEFAULT_PAGES = _alternatives(DEFAULT_PAGES)
+_DEBUG_TOOLBARS = _alternatives(DEBUG_TOOLBARS)
 BANNER_HEADERS = ("server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-generator",
                   "x-runtime-version", "x-version", "x-php-version", "x-drupal-cache", "x-owa-version",
                   "liferay-portal", "x-sourcefiles")
@@ -85,9 +119,62 @@ RULES: tuple[Rule, ...] = (
     Rule("leaks/directory-listing", "Directory listing is enabled", Severity.MEDIUM, 548,
          "Turn off automatic directory indexes (autoindex off, Options -Indexes).",
          "A response is an automatic directory index, which lists files that were never meant to be linked."),
+    Rule("leaks/default-page", "A server or framework default page is on show", Severity.LOW, 1188,
+         "Replace the welcome page with the application (or a 404), and the default error page with your own.",
+         "A checked page is a framework's or web server's welcome or default error page: a deployment left "
+         "half-done that names the software."),
+    Rule("leaks/version-in-body", "A page names its software and version", Severity.LOW, 200,
+         "Drop the version from generator tags and \"powered by\" lines (most CMSs and site generators have a "
+         "setting for it).", "A <meta name=generator> tag or a \"powered by\" line gives the software's "
+         "version, so an attacker knows which advisories apply."),
+    Rule("leaks/debug-toolbar", "A debug toolbar is served", Severity.HIGH, 489,
+         "Install debug toolbars only in development settings (INTERNAL_IPS, DEBUG_TB_ENABLED=False, "
+         "APP_DEBUG=false).", "A debug toolbar (Django, Flask, Symfony, Laravel, Pyramid) shows settings, SQL, "
+         "headers and sometimes a console."),
+    Rule("leaks/sensitive-file", "A sensitive file is served", Severity.HIGH, 538,
+         "Keep environment files, VCS folders, dumps and backups out of the web root (or deny them in the "
+         "server), and rotate any secret they held.",
+         "Content discovery: a well-known sensitive path (.env, .git/, a database dump, a backup of a listed "
+         "page, or a path from leaks.discovery_paths) answers with its content, not the app's 404."),
+    Rule("leaks/exposed-console", "A debug, status or admin console is reachable", Severity.HIGH, 489,
+         "Remove the console from production builds or put it behind authentication on an internal interface.",
+         "Content discovery: a debug or status console (Werkzeug console, Spring actuator, server-status, "
+         "phpinfo, Symfony profiler...) answers with its own content."),
+    Rule("leaks/api-description", "The API description is public", Severity.INFO, 200,
+         "Serve the OpenAPI/Swagger description only to those who need it, or set leaks.api_descriptions: "
+         "false when it is public on purpose.",
+         "Content discovery: an OpenAPI/Swagger description or Swagger UI answers at its well-known path."),
+    Rule("leaks/secret-in-app-log", "The application logs a secret", Severity.HIGH, 532,
+         "Never log passwords, tokens, session cookies or card numbers: log the user id, mask the rest "
+         "(a logging filter that redacts them is a second line of defence).",
+         "leaks.app_logs: a log record the application wrote during the run (in process), or a line of "
+         "leaks.log_file, holds an identity's password, token or session cookie, or a card number."),
+    Rule("leaks/host-header-injection", "A foreign Host or X-Forwarded-Host is reflected into URLs", Severity.MEDIUM,
+         644, "Build absolute URLs from a configured canonical host, not from the request (Django ALLOWED_HOSTS, "
+         "Flask TRUSTED_HOSTS/SERVER_NAME, Starlette TrustedHostMiddleware); trust X-Forwarded-Host only from "
+         "your proxy.",
+         "With a foreign Host or X-Forwarded-Host the response carries that host in a redirect or an absolute "
+         "link: password-reset links, cache poisoning and open redirects follow."),
+    Rule("leaks/any-host-accepted", "The application answers any Host as its own", Severity.LOW, 346,
+         "Refuse requests whose Host is not yours (Django ALLOWED_HOSTS, Flask TRUSTED_HOSTS, Starlette "
+         "TrustedHostMiddleware, or a default server block in the proxy that answers 421/400).",
+         "A request with a foreign Host header is answered 2xx like a request for the real site, so any "
+         "host-derived URL, cache key or cookie scope is attacker-chosen."),
+    Rule("leaks/server-error", "The server failed on a request (HTTP 5xx)", Severity.MEDIUM, 755,
+         "Find the failing code path in the server's log and handle the input or state that breaks it; answer "
+         "bad requests with a 4xx.",
+         "A response the tool fetched (a checked page, an error probe, a crawled page, a passive response) is "
+         "an HTTP 5xx other than 501/505: the application hit an unhandled error, and error paths are where "
+         "stack traces, partial writes and denial of service hide."),
 )
 RULE_IDS = tuple(r.id for r in RULES)
 BODY_RULES = tuple(r for r in RULE_IDS if r != "leaks/version-banner")  # what a response body can break
+NOT_SERVER_ERRORS = frozenset({501, 505})  # "not implemented" / "version not supported": refusals, not failures
+
+
+def server_error(status: int) -> bool:
+    """Whether ``status`` says the server failed (5xx), not that it refused a method or version."""
+    return 500 <= status < 600 and status not in NOT_SERVER_ERRORS
 
 # The probes that provoke error pages; none of them can change state on a sane server.
 UNKNOWN_PATH = "/pytest-secure-probe/does-not-exist"
@@ -129,6 +216,15 @@ def body_leaks(response: Response) -> list[tuple[str, str]]:
     match = _DIRECTORY.search(text)
     if match:
         out.append(("leaks/directory-listing", match.group(0)))
+    for rule_id, named in (("leaks/default-page", _DEFAULT_PAGES), ("leaks/debug-toolbar", _DEBUG_TOOLBARS)):
+        for name, pattern in named:
+            match = pattern.search(text)
+            if match:
+                out.append((rule_id, f"{name}: {match.group(0)}"))
+                break
+    match = _BODY_VERSION.search(text)
+    if match:
+        out.append(("leaks/version-in-body", match.group(0)))
     return out
 
 
@@ -136,11 +232,13 @@ def body_leaks(response: Response) -> list[tuple[str, str]]:
 class LeakPolicy:
     banners: bool = True
     bodies: bool = True
+    server_errors: bool = True
 
     @classmethod
     def from_section(cls, section: dict[str, Any] | None) -> LeakPolicy:
         section = section or {}
-        return cls(banners=section.get("banners", True), bodies=section.get("error_pages", True))
+        return cls(banners=section.get("banners", True), bodies=section.get("error_pages", True),
+                   server_errors=section.get("server_errors", True))
 
     def audit(self, response: Response, *, location: str | None = None) -> list[Finding]:
         location = location or f"{response.method} {response.path}"
@@ -152,11 +250,61 @@ class LeakPolicy:
         if self.bodies:
             for rule_id, text in body_leaks(response):
                 snippet = " ".join(text.split())[:160]
-                findings.append(Finding(rule_id, f"HTTP {response.status} response shows {STACK_TRACES[rule_id][0]}"
-                                        if rule_id in STACK_TRACES else f"HTTP {response.status} response is a "
-                                        "directory listing", location, evidence=f"body contains: {snippet}",
-                                        request=response.request, key=rule_id))
+                findings.append(Finding(rule_id, _body_message(rule_id, response.status, snippet), location,
+                                        evidence=f"body contains: {snippet}", request=response.request,
+                                        key=rule_id))
+        if self.server_errors and server_error(response.status):
+            ctype = response.header("content-type") or "no Content-Type"
+            findings.append(Finding("leaks/server-error", f"HTTP {response.status}: the server failed on this request",
+                                    location, evidence=f"HTTP {response.status} ({ctype}, {len(response.body)} bytes)",
+                                    request=response.request, key="server-error"))
         return findings
+
+
+FOREIGN_HOST = "pytest-secure-foreign.invalid"  # reserved: header text only, never resolved or contacted
+HOST_PROBES = (("foreign-host", "Host"), ("forwarded-host", "X-Forwarded-Host"))
+_URL_HEADERS = ("location", "content-location", "refresh", "link")
+_IN_URL = re.compile(r"//" + re.escape(FOREIGN_HOST) + r"(?![\w.-])", re.IGNORECASE)
+
+
+def host_reflection(response: Response) -> str:
+    """Where the foreign host shows up as the host of a URL ("" when it does not). Bodies count
+    on 2xx answers only: an error page that repeats the request URL (a debug page) serves no link."""
+    for name, value in response.headers:
+        if name.lower() in _URL_HEADERS and _IN_URL.search(value):
+            return f"the {name} header ({value[:120]})"
+    if not 200 <= response.status < 300:
+        return ""
+    text = response.body[:SCAN_BYTES].decode("utf-8", "replace")
+    match = _IN_URL.search(text)
+    if match:
+        start = max(0, match.start() - 40)
+        return "an absolute URL in the body (" + " ".join(text[start:match.end() + 20].split()) + ")"
+    return ""
+
+
+def host_findings(kind: str, header: str, response: Response, location: str) -> list[Finding]:
+    """The host-header problems of one answer to a request sent with ``header: FOREIGN_HOST``."""
+    findings = []
+    where = host_reflection(response)
+    if where:
+        findings.append(Finding("leaks/host-header-injection", f"{header}: {FOREIGN_HOST} is reflected into {where}",
+                                location, evidence=f"{header}: {FOREIGN_HOST} -> HTTP {response.status}",
+                                request=response.request, key=kind))
+    elif kind == "foreign-host" and 200 <= response.status < 300:
+        findings.append(Finding("leaks/any-host-accepted", f"Host: {FOREIGN_HOST} is answered HTTP {response.status} "
+                                "like the real site", location, evidence=f"Host: {FOREIGN_HOST} -> HTTP "
+                                f"{response.status}", request=response.request, key=kind))
+    return findings
+
+
+def _body_message(rule_id: str, status: int, snippet: str) -> str:
+    if rule_id in STACK_TRACES:
+        return f"HTTP {status} response shows {STACK_TRACES[rule_id][0]}"
+    return {"leaks/directory-listing": f"HTTP {status} response is a directory listing",
+            "leaks/default-page": f"HTTP {status} response is {snippet.split(':', 1)[0]}",
+            "leaks/debug-toolbar": f"HTTP {status} response carries the {snippet.split(':', 1)[0]}",
+            }.get(rule_id, f"HTTP {status} response names its software and version ({snippet[:80]})")
 
 
 def policy_of(baseline: Baseline) -> LeakPolicy:
@@ -173,9 +321,10 @@ def probes(section: dict[str, Any], first_path: str) -> list[Probe]:
     for i, spec in enumerate(section.get("probes") or []):
         method, path = split_request(spec["request"])
         body = spec.get("body")
+        headers = {"Content-Type": spec.get("content_type", "application/json")} if body is not None else {}
+        headers.update(spec.get("headers") or {})
         found.append(Probe(spec.get("name", f"probe-{i + 1}"), method, path,
-                           body.encode() if isinstance(body, str) else None,
-                           {"Content-Type": spec.get("content_type", "application/json")} if body is not None else {}))
+                           body.encode() if isinstance(body, str) else None, headers))
     return found
 
 
@@ -193,6 +342,26 @@ def collect(baseline: Baseline) -> list[Check]:
         for probe in probes(section, first):
             checks.append(Check(area=AREA, name=f"probe:{probe.name} {probe.method} {probe.path}", rules=RULE_IDS,
                                 run=_probe_runner(policy, probe, identity), path=probe.path))
+    if section.get("host_header", False):
+        method, path = pages[0]
+        for kind, header in HOST_PROBES:
+            checks.append(Check(area=AREA, name=f"host:{kind} {method} {path}", rules=RULE_IDS,
+                                run=_host_runner(policy, kind, header, method, path, identity), path=path))
+    if section.get("discovery", False) or section.get("discovery_paths"):
+        from .discovery import Discovery
+
+        discovery = Discovery(api_descriptions=section.get("api_descriptions", True),
+                              extra=tuple(section.get("discovery_paths") or ()),
+                              pages=tuple(p for m, p in pages if m == "GET"))
+        checks.append(Check(area=AREA, name="discovery", rules=RULE_IDS, run=_discovery_runner(discovery, identity),
+                            path="/"))
+    if section.get("app_logs", False) or section.get("log_file"):
+        from .app_logs import AppLogCheck, LogCapture
+
+        log_file = section.get("log_file")
+        run = AppLogCheck(LogCapture() if section.get("app_logs", False) else None,
+                          baseline.path.parent / log_file if log_file else None)
+        checks.append(Check(area=AREA, name="app-logs", rules=("leaks/secret-in-app-log",), run=run, path="/"))
     for path in section.get("directory_listing") or []:
         checks.append(Check(area=AREA, name=f"listing:{path}", rules=("leaks/directory-listing",),
                             run=page_audit(LeakPolicy(banners=False).audit, "GET", path, identity), path=path))
@@ -208,14 +377,66 @@ def _probe_runner(policy: LeakPolicy, probe: Probe, identity: str) -> Callable[[
                                                           content=probe.body, follow_redirects=False)
         except TargetError as exc:
             if "application raised" in str(exc):
-                # In process the exception reaches us, not a client: a server answers with its own
-                # page, which the same probe against a live target examines.
-                return []
+                # In process the exception reaches us, not a client: a server answers 500 with its
+                # own page (which the same probe against a live target examines for traces).
+                if not policy.server_errors:
+                    return []
+                raised = str(exc).split("the application raised ", 1)[-1].split(". A server would", 1)[0]
+                return [Finding("leaks/server-error", "the application raised an exception (a server answers "
+                                "HTTP 500)", f"{probe.method} {probe.path}", evidence=f"raised {raised[:200]}",
+                                key="server-error")]
             raise SetupError(f"probe {probe.name} failed: {exc}") from None
         refused = unreached(response)
         if refused:
             raise SetupError(_unreached_message(probe, identity, refused))
         return policy.audit(response, location=f"{probe.method} {probe.path}")
+
+    return run
+
+
+def _discovery_runner(discovery: Any, identity: str) -> Callable[[SecureSession], list[Finding]]:
+    def run(session: SecureSession) -> list[Finding]:
+        from ..core.errors import SetupError, TargetError
+
+        who = session.identity(identity)
+        first = True
+
+        def get(path: str) -> Response:
+            nonlocal first
+            try:
+                response = who.request("GET", path, follow_redirects=False)
+            except TargetError as exc:
+                raise SetupError(f"content discovery GET {path} failed: {exc}") from None
+            refused = unreached(response) if first else ""
+            first = False
+            if refused:
+                raise SetupError(f"content discovery cannot tell a served file from a refusal: a random path was "
+                                 f"answered {refused} as {identity}; set leaks.identity to an identity that can "
+                                 "log in, or remove leaks.discovery")
+            return response
+
+        return discovery.run(get)
+
+    return run
+
+
+def _host_runner(policy: LeakPolicy, kind: str, header: str, method: str, path: str, identity: str
+                 ) -> Callable[[SecureSession], list[Finding]]:
+    def run(session: SecureSession) -> list[Finding]:
+        from ..core.errors import SetupError, TargetError
+
+        location = f"{method} {path}"
+        try:
+            response = session.identity(identity).request(method, path, headers={header: FOREIGN_HOST},
+                                                          follow_redirects=False)
+        except TargetError as exc:
+            if "application raised" in str(exc):  # in process: the 500 a server would send
+                return [Finding("leaks/server-error", f"the application raised an exception on {header}: "
+                                f"{FOREIGN_HOST} (a server answers HTTP 500)", location, key="server-error")
+                        ] if policy.server_errors else []
+            raise SetupError(f"host-header probe {kind} ({header}: {FOREIGN_HOST}) failed: {exc}") from None
+        # a debug page for the disallowed host (Django's DisallowedHost with DEBUG on) is a leak too
+        return host_findings(kind, header, response, location) + policy.audit(response, location=location)
 
     return run
 
@@ -247,4 +468,17 @@ def _unreached_message(probe: Probe, identity: str, refused: str) -> str:
             f"{fix}, or remove the probe")
 
 
-area = SectionArea(AREA, RULES, collect)
+def _plugin(config: Any) -> Any:
+    """With leaks.app_logs: start capturing the application's log records before any item runs."""
+    from ..core.state import STATE
+
+    session = config.stash[STATE]
+    section = session.baseline.section(AREA) or {}
+    if not (section.get("app_logs") or section.get("log_file")):
+        return None
+    from .app_logs import AppLogPlugin
+
+    return AppLogPlugin(lambda: session.checks)
+
+
+area = SectionArea(AREA, RULES, collect, _plugin)

@@ -11,9 +11,11 @@ path, as a failure of the first test that received it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import inspect
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -29,21 +31,72 @@ if TYPE_CHECKING:
 
 @hides_internals
 def audit_response(response: Response, baseline: Baseline) -> list[Finding]:
-    """Every header, cookie and leak finding the baseline's policy implies for one response.
+    """Every header, cookie, leak and CORS finding the baseline's policy implies for one response.
 
     Only the sections the baseline has are applied. No request is sent; the response is
-    judged as it is (its redirect ``history`` counts for cookies).
+    judged as it is (its redirect ``history`` counts for cookies: a cookie set on a hop is
+    reported at that hop). The policies are built once per baseline (the DAST engine calls
+    this for every response it receives).
     """
-    from . import cookies, headers, leaks
+    cached = _LAST_AUDITOR[0]
+    if cached is None or cached[0] is not baseline:
+        cached = (baseline, ResponseAuditor.of(baseline))
+        _LAST_AUDITOR[0] = cached
+    return cached[1].audit(response)
 
-    findings: list[Finding] = []
-    if baseline.section(headers.AREA) is not None:
-        findings.extend(headers.policy_of(baseline).audit(response))
-    if baseline.section(cookies.AREA) is not None:
-        findings.extend(cookies.policy_of(baseline).audit(response))
-    if baseline.section(leaks.AREA) is not None:
-        findings.extend(leaks.policy_of(baseline).audit(response))
-    return findings
+
+@dataclass(frozen=True)
+class ResponseAuditor:
+    """The baseline's response policies, built once (building them costs as much as a judgement)."""
+
+    policies: tuple[Any, ...]  # each has ``audit(response) -> list[Finding]``
+    cookie_policy: Any = None
+
+    @classmethod
+    def of(cls, baseline: Baseline) -> ResponseAuditor:
+        from . import cookies, cors, headers, leaks
+
+        policies: list[Any] = []
+        if baseline.section(headers.AREA) is not None:
+            policies.append(headers.policy_of(baseline))
+        cookie_policy = cookies.policy_of(baseline) if baseline.section(cookies.AREA) is not None else None
+        if baseline.section(leaks.AREA) is not None:
+            policies.append(leaks.policy_of(baseline))
+        if baseline.section(cors.AREA) is not None:
+            policies.append(cors.policy_of(baseline))
+        return cls(tuple(policies), cookie_policy)
+
+    def audit(self, response: Response) -> list[Finding]:
+        findings: list[Finding] = []
+        for policy in self.policies:
+            findings.extend(policy.audit(response))
+        if self.cookie_policy is not None:
+            findings.extend(_at_the_hop(self.cookie_policy.audit(response), response))
+        return findings
+
+
+_LAST_AUDITOR: list[tuple[Baseline, ResponseAuditor] | None] = [None]  # baselines are frozen: reuse by identity
+
+
+def _at_the_hop(findings: list[Finding], response: Response) -> list[Finding]:
+    """Cookie findings placed at the redirect hop that set the cookie, not at the destination."""
+    from .parsers import parse_set_cookie
+
+    if not response.history:
+        return findings
+    setter: dict[str, Response] = {}
+    for hop in (*response.history, response):
+        for value in hop.header_all("set-cookie"):
+            setter.setdefault(parse_set_cookie(value).name, hop)
+    placed = []
+    for finding in findings:
+        setter_hop = setter.get(finding.key)
+        if setter_hop is not None and setter_hop is not response and finding.rule_id != "cookies/required-missing":
+            placed.append(dataclasses.replace(finding, location=f"{setter_hop.method} {setter_hop.path}",
+                                              request=setter_hop.request))
+        else:
+            placed.append(finding)
+    return placed
 
 
 class PassivePlugin:
@@ -57,6 +110,7 @@ class PassivePlugin:
     def __init__(self, session: Any) -> None:
         self.session = session
         self.baseline = session.baseline
+        self.auditor = ResponseAuditor.of(self.baseline)  # once for the run, not per response
         self.internal = {id(v) for v in vars(session.target).values()}  # our own HTTP clients
         self.seen: set[tuple[str, str, str]] = set()
         self.received: list[Any] = []
@@ -111,11 +165,22 @@ class PassivePlugin:
         return wrapped
 
     # -- hooks ----------------------------------------------------------------------------
+    # Watched: the test's setup (its fixtures, whatever their scope, run in the setup of the
+    # first test that uses them) and its call. What they receive is judged on that test.
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
         if hasattr(item, "check"):  # a baseline item: its requests go through our own target
             return (yield)
         self.received = []
+        return (yield from self._watching())
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        if hasattr(item, "check"):
+            return (yield)
+        return (yield from self._watching())
+
+    def _watching(self) -> Any:
         self.active = True
         try:
             return (yield)
@@ -125,7 +190,10 @@ class PassivePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
-        if call.when == "call" and not hasattr(item, "check") and self.received:
+        if hasattr(item, "check") or not self.received:
+            return report
+        # judged with the call's report; on the setup's when a fixture failed (there is no call)
+        if call.when == "call" or (call.when == "setup" and not report.passed):
             received, self.received = self.received, []
             self.judge(item, report, received)
         return report
@@ -144,7 +212,7 @@ class PassivePlugin:
                 response = to_response(raw)
             except Exception:  # never break the user's test because of an odd response object
                 continue
-            for finding in audit_response(response, self.baseline):
+            for finding in self.auditor.audit(response):
                 mark = (finding.rule_id, finding.path, finding.key)
                 if mark not in self.seen:
                     self.seen.add(mark)

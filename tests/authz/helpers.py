@@ -88,19 +88,31 @@ def notes_baseline(target: str, authz: str, identities: str | None = None, opena
     return head + (identities or json_identities()) + authz
 
 
-def run_secure(pytester, *args: str, subprocess: bool = False):
-    """Run ``pytest --secure`` in pytester's directory; returns (result, {check: (outcome, rule ids, error)})."""
+def run_secure(pytester, *args: str, subprocess: bool = False, min_checks: int = 1):
+    """Run ``pytest --secure`` in pytester's directory; returns (result, {check: (outcome, rule ids, error)}).
+
+    Never vacuous: the run must have ended as a test run (exit 0 or 1, not a usage error or an
+    empty collection), written its JSON report, run at least ``min_checks`` authz items, and its
+    exit code must agree with the outcomes in the report. A caller comparing ``problems(...)``
+    with ``{}`` therefore knows the authz checks ran and passed.
+    """
     import json
 
     report = pytester.path / f"report{next(_counter)}.json"
     run = pytester.runpytest_subprocess if subprocess else pytester.runpytest
     result = run("--secure", "-p", "no:cacheprovider", f"--secure-json={report}", *args)
+    out = result.stdout.str()[-3000:] + result.stderr.str()[-2000:]
+    assert result.ret in (0, 1), f"pytest --secure ended with exit code {result.ret}:\n{out}"
+    assert report.exists(), f"pytest --secure wrote no JSON report:\n{out}"
+    records = json.loads(report.read_text())["checks"]
     checks = {}
-    if report.exists():
-        for record in json.loads(report.read_text())["checks"]:
-            if record["area"] == "authz":
-                checks[record["check"]] = (record["outcome"], sorted({f["rule_id"] for f in record["findings"]}),
-                                           record.get("error"))
+    for record in records:
+        if record["area"] == "authz":
+            checks[record["check"]] = (record["outcome"], sorted({f["rule_id"] for f in record["findings"]}),
+                                       record.get("error"))
+    assert len(checks) >= min_checks, f"{len(checks)} authz items ran, expected at least {min_checks}:\n{out}"
+    failing = any(r["outcome"] in ("failed", "error") for r in records)
+    assert result.ret == (1 if failing else 0), f"exit code {result.ret} disagrees with the report:\n{out}"
     return result, checks
 
 

@@ -21,7 +21,7 @@ CANARIES = {
 ISSUED = ("canary-access-", "canary-refresh-", "canary-query-")  # tokens the app issues at run time
 
 LEAKY_APP = textwrap.dedent("""
-    import json, secrets, sys
+    import json, os, secrets, sys
     from urllib.parse import parse_qs
 
     ISSUED = []  # what the token endpoint issued, echoed by every page (no credential-like key names)
@@ -48,6 +48,8 @@ LEAKY_APP = textwrap.dedent("""
             headers[0] = ("Content-Type", "text/html")
             start_response("200 OK", headers)
             return [b"<form method=post><input name=code></form>"]
+        elif os.environ.get("LEAKY_PAD"):  # a token where the evidence snippet (160 chars) cuts the body
+            answer = {"p": "x" * int(os.environ["LEAKY_PAD"]), "issued": ISSUED}
         else:
             answer = {"debug": echo, "issued": ISSUED}
         start_response("200 OK", headers)
@@ -84,9 +86,15 @@ BASELINE = """
 
 
 @pytest.mark.parametrize("live", [False, True], ids=["in-process", "live"])
-def test_login_flow_canaries_appear_in_no_output(pytester, monkeypatch, live):
+@pytest.mark.parametrize("pad", [0, 120], ids=["echo", "cut"])
+def test_login_flow_canaries_appear_in_no_output(pytester, monkeypatch, live, pad):
+    """``cut``: the deny cell's evidence shows the first 160 characters of a body that holds an
+    access token at character 132: the token's start (``canary-access-0b64...``) must be masked
+    too (before: it leaked, because the snippet is cut before redaction sees it)."""
     for name, value in CANARIES.items():
         monkeypatch.setenv(name, value)
+    if pad:
+        monkeypatch.setenv("LEAKY_PAD", str(pad))
     pytester.makepyfile(leakyflows=LEAKY_APP)
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE)})
     args = ["--secure", "-p", "no:cacheprovider", "--secure-sarif=out.sarif", "--secure-json=out.json",

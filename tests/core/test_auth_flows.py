@@ -10,6 +10,9 @@ as ``Authorization: Bearer`` and read from the login's JSON: every test below th
 from __future__ import annotations
 
 import contextlib
+import itertools
+import json
+import textwrap
 
 import pytest
 
@@ -18,7 +21,11 @@ from pytest_secure.core.errors import SetupError
 from pytest_secure.core.identities import Identities
 from pytest_secure.core.redaction import Redactor
 from pytest_secure.core.target import InProcessTarget, LiveTarget
-from tests.core.auth_apps import flask_tokens, oauth_server
+
+# imported here, outside pytester's in-process runs, whose module snapshot would otherwise drop
+# Django's configured settings between the in-process and the loopback variants
+from tests.authz.apps import django_notes
+from tests.core.auth_apps import drf_tokens, flask_tokens, flask_wtf_totp, oauth_server
 from tests.servers import serve_wsgi
 
 PLACEMENTS = {
@@ -108,9 +115,6 @@ TOKEN_BASELINE = """
 
 
 def run_secure(pytester, monkeypatch, baseline, live_app=None, *extra):
-    import json
-    import textwrap
-
     monkeypatch.setenv("ALICE_PW", "alice-pw")
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(baseline)})
     args = ["--secure", "-p", "no:cacheprovider", "-rA", "--secure-json=report.json", *extra]
@@ -136,7 +140,7 @@ def app_module(pytester, source):
     return f"{name}:app"
 
 
-_names = __import__("itertools").count()
+_names = itertools.count()
 
 
 TOKEN_CASES = [("query", "json", "{query: api_key}", "data.token"),
@@ -306,7 +310,6 @@ DRF_BASELINE = """
 
 
 def test_drf_token_authentication_only_accepts_its_own_scheme(serve):
-    from tests.core.auth_apps import drf_tokens
 
     target = serve(drf_tokens.create_app())
     token = TokenPlacement("header", "Authorization", "Token")
@@ -321,7 +324,6 @@ def test_drf_token_authentication_only_accepts_its_own_scheme(serve):
 @pytest.mark.parametrize(("scheme", "bugs"), [("Token", ()), ("Token", ("logout",)), ("Bearer", ())],
                          ids=["hardened", "planted", "wrong-scheme"])
 def test_drf_token_flow_through_authz_and_sessions(pytester, monkeypatch, live, scheme, bugs):
-    from tests.core.auth_apps import drf_tokens
 
     make = f"from tests.core.auth_apps.drf_tokens import create_app\napp = create_app({set(bugs)!r})\n"
     baseline = DRF_BASELINE.format(target=f'app: "{app_module(pytester, make)}"', scheme=scheme)
@@ -362,7 +364,6 @@ def wtf_identity(target, user="bob", seed=None, csrf=True):
 
 
 def test_a_multi_step_login_with_a_totp_code(serve):
-    from tests.core.auth_apps import flask_wtf_totp
 
     app = flask_wtf_totp.create_app()
     bob = wtf_identity(serve(app))
@@ -376,7 +377,6 @@ def test_a_multi_step_login_with_a_totp_code(serve):
 
 
 def test_writes_carry_the_csrf_token_and_a_csrf_refusal_is_a_setup_error(serve):
-    from tests.core.auth_apps import flask_wtf_totp
 
     app = flask_wtf_totp.create_app()
     bob = wtf_identity(serve(app))
@@ -435,7 +435,6 @@ WTF_CSRF = "csrf: {page: GET /notes/new, input: csrf_token, header: X-CSRFToken}
 @pytest.mark.parametrize("live", [False, True], ids=["in-process", "loopback"])
 @pytest.mark.parametrize("bugs", [(), ("logout", "search_500")], ids=["hardened", "planted"])
 def test_totp_login_and_csrf_writes_through_authz_sessions_and_fuzz(pytester, monkeypatch, live, bugs):
-    from tests.core.auth_apps import flask_wtf_totp
 
     monkeypatch.setenv("BOB_PW", "bob-pw")
     monkeypatch.setenv("BOB_TOTP_SEED", flask_wtf_totp.SEEDS["bob"])
@@ -457,7 +456,6 @@ def test_totp_login_and_csrf_writes_through_authz_sessions_and_fuzz(pytester, mo
 
 
 def test_without_csrf_a_refused_write_is_a_setup_error_never_a_passing_deny(pytester, monkeypatch):
-    from tests.core.auth_apps import flask_wtf_totp
 
     monkeypatch.setenv("BOB_PW", "bob-pw")
     monkeypatch.setenv("BOB_TOTP_SEED", flask_wtf_totp.SEEDS["bob"])
@@ -478,7 +476,6 @@ def test_without_csrf_a_refused_write_is_a_setup_error_never_a_passing_deny(pyte
 
 def test_a_login_step_refused_for_its_csrf_token_says_how_to_send_one(serve):
     from pytest_secure.core.baseline.model import Extract, LoginStep
-    from tests.core.auth_apps import flask_wtf_totp
 
     steps = (LoginStep("GET", "/login", extract={"csrf": Extract("input", "csrf_token")}),
              LoginStep("POST", "/login", form={"username": "carol", "password": "carol-pw", "csrf_token": "{csrf}"}),
@@ -524,7 +521,6 @@ DJANGO_BASELINE = """
 
 @pytest.mark.parametrize("live", [False, True], ids=["in-process", "loopback"])
 def test_django_csrf_cookie_is_sent_on_every_write(pytester, monkeypatch, live):
-    from tests.authz.apps import django_notes
 
     make = "from tests.authz.apps.django_notes import create_app\napp = create_app()\n"
     baseline = DJANGO_BASELINE.format(target=f'app: "{app_module(pytester, make)}"',

@@ -27,6 +27,8 @@ _ENTRY = re.compile(r"(?P<prefix>[│├└─ ]*)(?P<name>[A-Za-z_]\w*)(?:\s+\(
 ELSEWHERE = {
     ("fuzz/engine.py", "_Failed"),  # an AssertionError that Hypothesis shrinks
     ("fuzz/oracles.py", "SecurityFailure"),  # a schemathesis Failure, created on first use
+    ("fuzz/pacing.py", "Stop"),  # control flow: ends an operation's fuzzing, never raised out
+    ("hygiene/observatory.py", "_InvalidCsp"),  # control flow inside the Observatory port
 }
 
 

@@ -129,3 +129,13 @@ def test_item_names_that_contain_a_credential_word_stay_readable():
     name = "authz[POST /users/{id}/password::alice]"
     assert redactor.clean(name) == name
     assert redactor.clean("password=hunter22 token: xyzabc") == f"password={MASK} token: {MASK}"
+
+
+def test_the_start_of_a_cut_off_secret_is_masked():
+    """An evidence snippet is cut before redaction sees it: ``tok-5d1e0b...`` is the start of a
+    known secret and must be masked like the whole (issue 19's canary test found it)."""
+    r = Redactor(["canary-access-0b64ffee11223344"])
+    assert r.redact('{"issued": ["canary-access-0b64...') == '{"issued": ["' + MASK + "..."
+    assert r.redact("ref=canary-access-0b6\u2026") == "ref=" + MASK + "\u2026"
+    assert r.redact("see the docs...") == "see the docs..."  # words that start no secret stay
+    assert r.redact("canar...") == "canar..."  # too short to tell

@@ -15,6 +15,7 @@ import pathlib
 from flask import Flask, jsonify, make_response, request
 
 app = Flask(__name__)
+FIXED = False  # the hardened twin (same pages, same links and forms) sets True
 GOOD = {"Content-Security-Policy": "default-src 'self'", "X-Content-Type-Options": "nosniff"}
 VISITS = pathlib.Path(__file__).with_name("visits.txt")
 
@@ -45,14 +46,18 @@ def about():
 @app.get("/deep/page")
 def deep():
     response = page("<p>only reachable by following links</p>")
-    del response.headers["Content-Security-Policy"]
+    if not FIXED:
+        del response.headers["Content-Security-Policy"]
     return response
 
 
 @app.get("/search")
 def search():
     response = page(f"<p>results for {request.args.get('q', '')}</p>")
-    response.set_cookie("prefs", "dark")  # no Secure, no HttpOnly, no SameSite
+    if FIXED:
+        response.set_cookie("prefs", "dark", secure=True, httponly=True, samesite="Lax")
+    else:
+        response.set_cookie("prefs", "dark")  # no Secure, no HttpOnly, no SameSite
     return response
 
 
@@ -63,7 +68,7 @@ def subscribe():
 
 @app.get("/api/status")
 def status():
-    return jsonify(ok=True), 200, {**GOOD, "X-Powered-By": "Express 4.17"}
+    return jsonify(ok=True), 200, GOOD if FIXED else {**GOOD, "X-Powered-By": "Express 4.17"}
 
 
 @app.get("/openapi.json")
@@ -92,8 +97,8 @@ BASELINE = """
     """
 
 
-def project(pytester, name, baseline=BASELINE):
-    pytester.makepyfile(**{name: APP})
+def project(pytester, name, baseline=BASELINE, fixed=False):
+    pytester.makepyfile(**{name: APP.replace("FIXED = False", "FIXED = True") if fixed else APP})
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(baseline % f"{name}:app")})
 
 
@@ -126,33 +131,26 @@ def test_crawl_stays_in_scope_and_off_post_forms(pytester):
     result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider")
     visits = (pytester.path / "visits.txt").read_text().splitlines()
     assert sorted(visits) == ["GET /", "GET /about", "GET /api/status", "GET /deep/page", "GET /openapi.json",
-                              "GET /search?q=x"]  # each once; no POST form, no templated path, nothing off-site
+                              "GET /robots.txt", "GET /search?q=x", "GET /sitemap.xml"]
+    # each once; no POST form, no templated path, nothing off-site; robots.txt and sitemap.xml are read
     assert result.ret == 1
 
 
-def test_good_app_gives_a_passing_scan(pytester):
-    pytester.makepyfile(goodapp="""
-        from flask import Flask, make_response
-
-        app = Flask(__name__)
-
-        @app.get("/")
-        def index():
-            r = make_response("<a href='/two'>two</a>")
-            r.headers["Content-Security-Policy"] = "default-src 'self'"
-            return r
-
-        @app.get("/two")
-        def two():
-            r = make_response("<p>two</p>")
-            r.headers["Content-Security-Policy"] = "default-src 'self'"
-            r.set_cookie("sid", "v", secure=True, httponly=True, samesite="Lax")
-            return r
-        """)
-    pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE % "goodapp:app")})
-    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA")
+def test_the_hardened_twin_gives_a_passing_scan_of_the_same_pages(pytester):
+    """The twin has every page, link and form of the planted app, each defect fixed: the crawl
+    reaches the same pages and the scan passes (quiet because the pages are right, not absent)."""
+    project(pytester, "crawltwin", fixed=True)
+    result = pytester.runpytest("--secure", "--secure-dast", "-k", "dast", "-p", "no:cacheprovider", "-rA",
+                                "--secure-fail-on=low")
+    result.stdout.fnmatch_lines(literal([
+        "*dast: crawled 5 page(s), 0 finding(s) in 0 rule(s)",
+        "*1 POST form(s) not submitted (dast.crawl.submit_post_forms: false)",
+        "PASSED security-baseline.yaml::dast[scan]",
+    ]))
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(literal(["PASSED security-baseline.yaml::dast[scan]"]))
+    visits = (pytester.path / "visits.txt").read_text().splitlines()
+    assert sorted(visits) == ["GET /", "GET /about", "GET /api/status", "GET /deep/page", "GET /openapi.json",
+                              "GET /robots.txt", "GET /search?q=x", "GET /sitemap.xml"]
 
 
 def test_live_target_is_crawled_too(pytester, example_app):

@@ -51,7 +51,9 @@ def _run(pytester, target, crawl="", more=""):
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE.format(
         target=target, crawl=crawl, more=more))})
     result = pytester.runpytest("--secure", "--secure-dast", "-p", "no:cacheprovider", "--secure-json", "report.json")
+    assert result.ret in (0, 1), result.stdout.str()[-3000:]  # a test run, not a usage error
     report = json.loads((pytester.path / "report.json").read_text())
+    assert any(r["area"] == "dast" for r in report["checks"]), "the DAST scan did not run"
     authz = {r["check"]: (r["outcome"], r["error"]) for r in report["checks"] if r["area"] == "authz"}
     return result, authz
 

@@ -36,7 +36,9 @@ def run_fuzz(pytester, factory, *args, examples=40, more="", subprocess=False):
         factory=factory, examples=examples, more=more))})
     runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
     result = runner("--secure", "--secure-json", "report.json", *args)
+    assert result.ret in (0, 1), result.stdout.str()[-3000:]  # a test run, not a usage error
     report = json.loads((pytester.path / "report.json").read_text())
+    assert any(c["area"] == "fuzz" for c in report["checks"]), "no fuzz item ran"
     return result, report
 
 

@@ -31,6 +31,7 @@ def load(text: str) -> Any:
 def run_checks(baseline: Any, target: Any) -> list[Finding]:
     session = SecureSession(baseline, target, Redactor(baseline.secrets), RULES)
     session.start_run(collect_checks(baseline))
+    assert session.checks, "the baseline expanded to no checks: a quiet result would judge nothing"
     findings: list[Finding] = []
     try:
         for check in session.checks:

@@ -37,6 +37,7 @@ FASTAPI_BARE = NO_HEADERS | {("cookies/missing-secure", "GET /"), ("cookies/miss
 HTTPBIN = NO_HEADERS | {
     ("cors/origin-reflected-credentials", "GET /"),  # echoes Origin with Allow-Credentials: true
     ("cors/null-origin", "GET /"),
+    ("cors/wildcard-credentials", "GET /"),  # without an Origin: * with Allow-Credentials: true
     ("cors/preflight-permissive", "OPTIONS /"),
     ("cookies/missing-httponly", "GET /cookies/set?session=abc"),  # set on the redirect hop
     ("cookies/samesite-missing", "GET /cookies/set?session=abc"),

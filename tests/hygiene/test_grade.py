@@ -43,7 +43,7 @@ def test_a_plus_page():
 def test_bare_page_and_each_penalty():
     bare = grade_response(resp([("Content-Type", "text/html")], url="http://localhost:8000/"))
     assert results(bare)["content-security-policy"] == ("csp-not-implemented", -25)
-    assert results(bare)["strict-transport-security"] == ("hsts-not-implemented", -20)
+    assert results(bare)["strict-transport-security"] == ("hsts-not-implemented-no-https", -20)  # plain http
     assert results(bare)["x-frame-options"] == ("x-frame-options-not-implemented", -20)
     assert results(bare)["x-content-type-options"] == ("x-content-type-options-not-implemented", -5)
     assert results(bare)["redirection"] == ("redirection-missing", -20)

@@ -148,9 +148,20 @@ TRACES = {
 
 @pytest.mark.parametrize("rule_id", list(TRACES))
 def test_leak_rule_fires_on_bad_and_is_quiet_on_good(rule_id):
-    policy = leaks.LeakPolicy()
+    policy = leaks.LeakPolicy(server_errors=False)  # the 500 itself: test_server_error_fires_on_5xx_only
     assert [f.rule_id for f in policy.audit(resp(body=TRACES[rule_id], status=500))] == [rule_id]
     assert policy.audit(resp(body=GENERIC_ERROR, status=500)) == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 599])
+def test_server_error_fires_on_5xx_only(status):
+    policy = leaks.LeakPolicy()
+    assert [f.rule_id for f in policy.audit(resp(body=GENERIC_ERROR, status=status))] == ["leaks/server-error"]
+    assert [f.rule_id for f in policy.audit(resp(body=TRACES["leaks/stack-trace-python"], status=status))] == \
+        ["leaks/stack-trace-python", "leaks/server-error"]  # the trace rule on top of the 5xx
+    for fine in (200, 404, 499, 501, 505):  # 501/505: the server refuses a method or version, it did not fail
+        assert policy.audit(resp(body=GENERIC_ERROR, status=fine)) == []
+    assert leaks.LeakPolicy(server_errors=False).audit(resp(body=GENERIC_ERROR, status=status)) == []
 
 
 def test_version_banner_fires_on_versions_only():
@@ -212,7 +223,11 @@ def test_null_origin_with_credentials_is_high():
 
 
 # -- coverage of the rule table -------------------------------------------------------------------
-TESTED_ELSEWHERE = {  # test_tls.py and test_grade.py
+TESTED_ELSEWHERE = {  # test_tls.py, test_grade.py, and issue 13's test_host_header.py, test_default_pages.py,
+    # test_discovery.py, test_app_logs.py
+    "leaks/host-header-injection", "leaks/any-host-accepted", "leaks/default-page", "leaks/version-in-body",
+    "leaks/debug-toolbar", "leaks/sensitive-file", "leaks/exposed-console", "leaks/api-description",
+    "leaks/secret-in-app-log",
     "tls/protocol-tls1.0", "tls/protocol-tls1.1", "tls/protocol-tls1.2", "tls/certificate-expired",
     "tls/certificate-expiring", "tls/hostname-mismatch", "tls/certificate-untrusted", "grade/below-minimum",
 }
@@ -220,7 +235,7 @@ TESTED_ELSEWHERE = {  # test_tls.py and test_grade.py
 
 def test_every_hygiene_rule_has_a_bad_and_a_good_case():
     tested = {c[0] for c in (*DSL_CASES, *ANALYSIS_CASES, *COOKIE_CASES, *CORS_CASES)} | set(TRACES) \
-        | {"headers/cache-control-authenticated", "leaks/version-banner"} | TESTED_ELSEWHERE
+        | {"headers/cache-control-authenticated", "leaks/version-banner", "leaks/server-error"} | TESTED_ELSEWHERE
     mine = {r.id for r in RULES.sorted() if r.area in ("headers", "cookies", "cors", "leaks", "tls", "grade")}
     assert mine - tested == set()
     for rule in RULES.sorted():
