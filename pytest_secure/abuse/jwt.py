@@ -9,8 +9,10 @@ the forgery worked:
 * ``signature``: the signature stripped, replaced, or kept over changed claims;
 * ``expiry``: validly signed copies that expired an hour ago / become valid in an hour
   (needs ``signing_key``: changed claims need a real signature);
-* ``weak-key``: the token's HMAC key found in a small list of common secrets (offline, no
-  request), or HS256 tokens signed with those secrets accepted (algorithm confusion);
+* ``weak-key``: the token's HMAC key found offline (no request) in the built-in list of common
+  secrets (~104,000: framework defaults plus wallarm/jwt-secrets, MIT, in ``data/``) and in the
+  team's own ``jwt.wordlist``; or HS256 tokens signed with the short list of defaults accepted
+  (algorithm confusion, one request per candidate);
 * ``kid-injection``: ``kid`` pointing at ``/dev/null`` or at an SQL expression, signed with
   the key that lookup would yield;
 * ``key-injection``: a key of our own embedded in the header (``jwk``) or served from a
@@ -25,20 +27,22 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
+import gzip
 import hashlib
 import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.area import Check, SectionArea
 from ..core.auth_flows import token_credentials
 from ..core.baseline.model import TokenPlacement
-from ..core.errors import SetupError
+from ..core.errors import BaselineError, SetupError
 from ..core.findings import Finding
 from ..core.jwt_claims import b64url_decode, split_token
 from ..core.rules import Rule, rules_from
@@ -129,19 +133,87 @@ def encode_unsigned(header: dict[str, Any], payload: dict[str, Any], alg: str = 
     return f"{b64url(_json({**header, 'alg': alg}))}.{b64url(_json(payload))}."
 
 
-def crack(token: Token, words: tuple[str, ...] = WEAK_KEYS) -> str | None:
-    """The HMAC key of ``token`` if it is one of ``words`` (offline: no request is sent)."""
-    digest = _HMAC.get(token.alg)
-    if digest is None:
-        return None
+BUILTIN_LIST = Path(__file__).parent / "data" / "jwt-secrets.txt.gz"
+BUILTIN_NAME = "the built-in list"
+
+
+@dataclass(frozen=True)
+class Wordlist:
+    """Candidate HMAC keys (bytes, in order, no duplicates) and where they come from."""
+
+    name: str
+    words: tuple[bytes, ...]
+
+
+def read_wordlist(path: Path) -> tuple[bytes, ...]:
+    """One secret per line (LF or CRLF; ``.gz`` files are decompressed). A file that starts
+    with ``#`` lines followed by an empty line (the built-in list's licence header) has that
+    header skipped; elsewhere every line is a secret, ``#`` included."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    data = data.replace(b"\r\n", b"\n")
+    if data.startswith(b"#") and b"\n\n" in data:
+        head, _, rest = data.partition(b"\n\n")
+        if all(line.startswith(b"#") for line in head.split(b"\n")):
+            data = rest
+    return tuple(line for line in data.split(b"\n") if line)
+
+
+@functools.cache
+def builtin_wordlist() -> Wordlist:
+    """The short list of defaults first (cheap wins), then wallarm/jwt-secrets."""
+    return Wordlist(BUILTIN_NAME, _unique([w.encode() for w in WEAK_KEYS], read_wordlist(BUILTIN_LIST)))
+
+
+def _unique(*groups: Iterable[bytes]) -> tuple[bytes, ...]:
+    return tuple(dict.fromkeys(word for group in groups for word in group))
+
+
+@dataclass(frozen=True)
+class Cracked:
+    """The outcome of an offline search: the key (None if not found), the candidates tried,
+    the seconds it took and the list the key came from."""
+
+    key: str | None
+    tried: int
+    seconds: float
+    source: str = ""
+
+
+_DIGEST_NAMES = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}
+
+
+def crack_lists(token: Token, lists: Iterable[Wordlist]) -> Cracked:
+    """Search each list in turn for the token's HMAC key (offline: no request is sent). The
+    signing input and the wanted signature are computed once; each candidate costs one
+    one-shot HMAC (:func:`hmac.digest`, OpenSSL) and a constant-time compare."""
+    started = time.perf_counter()
+    name = _DIGEST_NAMES.get(token.alg)
+    tried = 0
+    if name is None:
+        return Cracked(None, 0, time.perf_counter() - started)
     try:
         wanted = b64url_decode(token.signature)
     except ValueError:
-        return None
-    for word in words:
-        if hmac.compare_digest(hmac.new(word.encode(), token.signing_input.encode(), digest).digest(), wanted):
-            return word
-    return None
+        return Cracked(None, 0, time.perf_counter() - started)
+    message, digest, same = token.signing_input.encode(), hmac.digest, hmac.compare_digest
+    seen: set[bytes] = set()
+    for wordlist in lists:
+        for word in wordlist.words:
+            if word in seen:
+                continue
+            tried += 1
+            if same(digest(word, message, name), wanted):
+                return Cracked(word.decode("utf-8", "replace"), tried, time.perf_counter() - started, wordlist.name)
+        seen.update(wordlist.words)
+    return Cracked(None, tried, time.perf_counter() - started)
+
+
+def crack(token: Token, words: tuple[str, ...] | None = None) -> str | None:
+    """The HMAC key of ``token`` if it is one of ``words`` (default: the built-in list)."""
+    lists = [builtin_wordlist()] if words is None else [Wordlist("words", tuple(w.encode() for w in words))]
+    return crack_lists(token, lists).key
 
 
 def mask(key: str) -> str:
@@ -165,6 +237,13 @@ def collect(baseline: Baseline) -> list[Check]:
                              "or list them in jwt.identities")
 
         return [Check(AREA, "identities", tuple(r for rs in ATTACK_RULES.values() for r in rs), no_identity)]
+    if section.get("wordlist") and "weak-key" in attacks:
+        try:
+            _check_wordlist(baseline, section["wordlist"])
+        except BaselineError as exc:  # file:line:col of jwt.wordlist; exit 4 like every baseline error
+            import pytest
+
+            raise pytest.UsageError("invalid security baseline:\n" + str(exc)) from None
     method, _, path = section["probe"].partition(" ")
     checks = []
     for identity in names:
@@ -172,6 +251,20 @@ def collect(baseline: Baseline) -> list[Check]:
             run = functools.partial(run_attack, attack=attack, identity=identity)
             checks.append(Check(AREA, f"{attack}::{identity}", ATTACK_RULES[attack], run, path=path))
     return checks
+
+
+def _check_wordlist(baseline: Baseline, raw: str) -> None:
+    path = wordlist_path(baseline, raw)
+    try:
+        words = read_wordlist(path)
+    except (OSError, gzip.BadGzipFile, EOFError) as exc:
+        problem = f"cannot read it ({exc.strerror or exc})" if isinstance(exc, OSError) else f"not gzip data ({exc})"
+        raise BaselineError([f"{baseline.place(AREA, 'wordlist')}: jwt.wordlist: {path}: {problem}; give a "
+                             "text file with one secret per line (relative to the baseline file)"],
+                            path=baseline.path) from None
+    if not words:
+        raise BaselineError([f"{baseline.place(AREA, 'wordlist')}: jwt.wordlist: {path} holds no secret; give "
+                             "one secret per line"], path=baseline.path)
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -307,15 +400,33 @@ def _expiry(p: Prober, who: str) -> list[Finding]:
     return findings
 
 
+def _team_wordlist(p: Prober) -> list[Wordlist]:
+    """``jwt.wordlist`` (checked when the baseline is collected), searched before the built-in list."""
+    raw = p.section.get("wordlist")
+    if not raw:
+        return []
+    path = wordlist_path(p.session.baseline, raw)
+    return [Wordlist(f"the team wordlist {raw}", _unique(read_wordlist(path)))]
+
+
+def wordlist_path(baseline: Baseline, raw: str) -> Path:
+    path = Path(raw)
+    return path if path.is_absolute() else baseline.path.parent / path
+
+
 def _weak_key_offline(p: Prober, who: str) -> list[Finding]:
     if not p.section.get("weak_keys", True):
         return []
-    key = crack(p.token)
-    if key is None:
+    lists = [*_team_wordlist(p), builtin_wordlist()]
+    result = crack_lists(p.token, lists)
+    if result.key is None:
         return []
-    return [p.finding("jwt/weak-hmac-key", f"{who}'s token is signed ({p.token.alg}) with a key from the list of "
-                      f"common secrets: anyone can forge tokens", None, f"{who}:weak-key",
-                      f"HMAC key {mask(key)} ({len(key)} characters) from the built-in list; found offline")]
+    key = result.key
+    return [p.finding("jwt/weak-hmac-key", f"{who}'s token is signed ({p.token.alg}) with a key found in "
+                      f"{result.source} of common secrets: anyone can forge tokens", None, f"{who}:weak-key",
+                      f"HMAC key {mask(key)} ({len(key)} characters) from {result.source}; found offline in "
+                      f"{result.seconds:.2f} s, candidate {result.tried:,} of "
+                      f"{len(_unique(*(w.words for w in lists))):,}")]
 
 
 def _weak_key_online(p: Prober, who: str) -> list[Finding]:

@@ -23,6 +23,9 @@ class ZapSettings:
     api_key: str | None = None
     target: str | None = None
     timeout: float = 60.0
+    seed_timeout: float = 120.0  # accessUrl waits for the target
+    import_timeout: float = 600.0  # openapi/action/importUrl is synchronous
+    report_timeout: float = 300.0  # core/other/jsonreport
     poll_interval: float = 2.0
     context: str = "pytest-secure"
     new_session: bool = True
@@ -30,6 +33,7 @@ class ZapSettings:
     spider_max_children: int = 0
     ajax_spider: bool = False
     ajax_seconds: float = 300.0
+    ajax_start_grace: float = 15.0  # "stopped" before "running" is trusted only after this (AjaxSpiderAPI.java)
     passive_seconds: float = 300.0
     active: bool = False
     active_policy: str | None = None
@@ -61,6 +65,7 @@ class DastSettings:
     zap: ZapSettings = field(default_factory=ZapSettings)
     declared: bool = True  # False when the baseline has no dast: section (defaults are used)
     exclude: tuple[str, ...] = ()  # dast.exclude, as written (regexes searched in the full URL)
+    unlisted_rules: str = "WARN"  # with a rules file: level of a rule it does not list ("keep": ZAP's risk)
 
     def zap_excludes(self) -> list[str]:
         """Regexes ZAP must leave alone (context excludes, plan excludePaths): dast.exclude, each
@@ -86,6 +91,9 @@ def dast_settings(baseline: Baseline) -> DastSettings:
         api_key=z.get("api_key"),
         target=z.get("target"),
         timeout=float(z.get("timeout", 60)),
+        seed_timeout=float((z.get("timeouts") or {}).get("seed", 120)),
+        import_timeout=float((z.get("timeouts") or {}).get("openapi_import", 600)),
+        report_timeout=float((z.get("timeouts") or {}).get("report", 300)),
         poll_interval=float(z.get("poll_interval", 2)),
         context=z.get("context", "pytest-secure"),
         new_session=bool(z.get("new_session", True)),
@@ -129,6 +137,7 @@ def dast_settings(baseline: Baseline) -> DastSettings:
         zap=zap,
         declared=section is not None,
         exclude=exclude,
+        unlisted_rules=raw.get("unlisted_rules", "WARN"),
     )
 
 

@@ -57,8 +57,12 @@ def _credentials(session: SecureSession, name: str, identity: Identity | None = 
 
 # -- ZAP ----------------------------------------------------------------------------------
 def run_zap(session: SecureSession, settings: DastSettings, rules: RulesFile, progress: Progress) -> ScanResult:
+    from dataclasses import replace
+
     from .zap_scan import ZapScan
 
+    if rules.path is not None:  # with a rules file, an unlisted rule is WARN (zap-baseline) unless the baseline says
+        rules = replace(rules, unlisted=None if settings.unlisted_rules == "keep" else settings.unlisted_rules)
     target = session.target
     zap_target = settings.zap.target or target.base_url
     if settings.zap.target is None and isinstance(target, InProcessTarget):

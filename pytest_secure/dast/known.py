@@ -13,6 +13,11 @@ The file is JSON with one accepted finding per line, so that reviews show what w
     {"fingerprint": "…", "rule": "dast/zap-10038", "where": "GET /legacy", "key": "10038-1|"},
     ...
     ]}
+
+A zap-baseline.py progress file (``-p``) can be the known file as it is, for teams moving
+over: ``{"issues": [{"id": "10020", "state": "inprogress", "link": "https://..."}]}``. As in
+zap-baseline.py (zap_common.print_rule), an issue in state ``inprogress`` covers every finding of
+its rule; other states are ignored. ``--secure-dast-accept`` replaces it by fingerprints.
 """
 
 from __future__ import annotations
@@ -96,6 +101,8 @@ def read_known(path: Path) -> list[dict[str, Any]]:
             "(or fix dast.known in the baseline)", path=path) from None
     try:
         data = json.loads(text)
+        if isinstance(data, dict) and "issues" in data and "findings" not in data:
+            return _progress_entries(data, text)
         rows = data["findings"]
         if data.get("version") != 1 or not isinstance(rows, list):
             raise ValueError("expected version 1 and a findings list")
@@ -112,9 +119,44 @@ def read_known(path: Path) -> list[dict[str, Any]]:
                              "rewrite it with --secure-dast-accept", path=path) from None
 
 
+def _progress_entries(data: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """The in-progress issues of a zap-baseline.py progress file, as rule-wide known entries."""
+    issues = data["issues"]
+    if not isinstance(issues, list):
+        raise ValueError("a progress file's issues must be a list")
+    lines = text.splitlines()
+    out = []
+    for issue in issues:
+        if not isinstance(issue, dict) or not str(issue.get("id", "")).lstrip("-").isdigit():
+            raise ValueError(f"issue {issue!r} has no rule id")
+        if issue.get("state") != "inprogress":
+            continue
+        rule = str(issue["id"])
+        line = next((i for i, t in enumerate(lines, 1) if f'"{rule}"' in t or f": {rule}" in t), 0)
+        out.append({"rule": f"dast/zap-{rule}", "in_progress": rule, "link": issue.get("link") or "", "line": line})
+    return out
+
+
+@dataclass(frozen=True)
+class KnownRule(KnownFinding):
+    """A zap-baseline.py in-progress issue: every finding of its rule is known."""
+
+    link: str = ""
+
+    def matches(self, finding: Finding) -> bool:
+        return finding.rule_id == self.rule
+
+    def describe(self) -> str:
+        return (f"rule in progress in the zap-baseline.py progress file {self.place}"
+                + (f" ({self.link})" if self.link else "") + "; with --secure-dast-new-only it does not fail")
+
+
 def known_waivers(entries: list[dict[str, Any]]) -> list[KnownFinding]:
     """Waivers for the entries of :func:`read_known` (each also carrying the file's ``path``)."""
     return [
+        KnownRule(rule=e["rule"], reason="in progress", owner="zap-baseline progress file", expires=datetime.date.max,
+                  place=f"{e.get('path', '?')}:{e.get('line', 0)}", link=e.get("link", ""))
+        if "in_progress" in e else
         KnownFinding(rule=e.get("rule", "*"), reason="known finding", owner="known-findings file",
                      expires=datetime.date.max, where=e.get("where"), place=f"{e.get('path', '?')}:{e.get('line', 0)}",
                      fingerprint=e["fingerprint"])

@@ -68,7 +68,8 @@ class DastPlugin:
             from .plan import write_plan
 
             path = Path(self.config.invocation_params.dir, plan_path)
-            write_plan(path, state, settings, rules)
+            for warning in write_plan(path, state, settings, rules):
+                self._write_line(f"dast: WARNING (plan): {warning}")
             self._write_line(f"dast: wrote the ZAP Automation Framework plan {path}")
         new_only, accept = self._option("secure_dast_new_only"), self._option("secure_dast_accept")
         if not self._option("secure_dast"):

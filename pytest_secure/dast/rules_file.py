@@ -14,7 +14,10 @@ is a regular expression applied with ``re.match`` (anchored at the start) to the
 
 How a level changes an alert's finding (the gate then judges it against ``fail_on``):
 FAIL raises its severity to at least ``fail_on``; WARN lowers it below ``fail_on``; INFO
-makes it info; IGNORE and PASS drop it. Rules not in the file keep their mapped severity.
+makes it info; IGNORE and PASS drop it. A rule the file does not list is a WARN, as in
+zap-baseline.py (zap_common.inc_warn_rules counts unlisted rules as WARN), unless
+``dast.unlisted_rules`` says INFO, FAIL or keep (ZAP's own risk). Without a rules file every
+alert keeps its mapped severity.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class RulesFile:
     path: Path | None = None
     levels: dict[str, RuleLevel] = field(default_factory=dict)
     out_of_scope: list[OutOfScope] = field(default_factory=list)
+    unlisted: str | None = None  # level of a rule the file does not list (WARN once a file is read); None: ZAP's risk
 
     def level_of(self, alert: Alert) -> RuleLevel | None:
         """The configured level: an alert reference's own line wins over its rule's."""
@@ -71,9 +75,9 @@ class RulesFile:
             return None
         configured = self.level_of(alert)
         severity = alert.severity
-        if configured is None:
+        level = configured.level if configured is not None else self.unlisted
+        if level is None:
             return severity
-        level = configured.level
         if level in ("IGNORE", "PASS"):
             return None
         if level == "FAIL":
@@ -100,7 +104,7 @@ def read_rules_file(path: Path) -> RulesFile:
 
 def parse_rules(text: str, path: Path | None = None) -> RulesFile:
     where = str(path) if path else "rules file"
-    rules = RulesFile(path=path)
+    rules = RulesFile(path=path, unlisted="WARN")  # zap-baseline.py: an unlisted rule is a WARN
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.lstrip().startswith("#"):

@@ -11,8 +11,10 @@ Everything else, the endpoint methods and their parameter names, is the client's
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ..core.errors import ZapApiError, ZapKeyRejected, ZapNoAnswer, ZapUnreachable
@@ -43,6 +45,17 @@ def _client_class() -> type:
             self._secure_key = apikey
             self._secure_timeout = timeout
             self._secure_proxy = proxy
+            self._secure_setting = "dast.zap.timeout"
+
+        @contextlib.contextmanager
+        def budget(self, seconds: float, setting: str) -> Iterator[None]:
+            """Calls inside get ``seconds`` each (a slow phase's own timeout, named by ``setting``)."""
+            saved = self._secure_timeout, self._secure_setting
+            self._secure_timeout, self._secure_setting = seconds, setting
+            try:
+                yield
+            finally:
+                self._secure_timeout, self._secure_setting = saved
 
         def _request_api(self, url: str, query: Any = None, method: str = "GET", body: Any = None) -> Any:
             if not url.startswith("http://zap/"):  # the client's guard: the key goes to ZAP only
@@ -59,8 +72,8 @@ def _client_class() -> type:
                 except requests.exceptions.Timeout:
                     raise ZapNoAnswer(
                         f"ZAP at {self._secure_proxy} accepted the connection but did not answer {endpoint} within "
-                        f"{self._secure_timeout:g}s (dast.zap.timeout); check that ZAP has finished starting and "
-                        "is not overloaded, or raise the timeout") from None
+                        f"{self._secure_timeout:g}s ({self._secure_setting}); check that ZAP has finished starting "
+                        f"and is not overloaded, or raise {self._secure_setting}") from None
                 except requests.exceptions.ConnectionError as exc:
                     raise _connection_error(exc, self._secure_proxy, endpoint) from None
             if response.status_code >= 300:

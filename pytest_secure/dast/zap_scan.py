@@ -14,6 +14,7 @@ the scan meaningless (ZAP unreachable, wrong key, target unreachable from ZAP) r
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import time
 import urllib.parse
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import DastError, ZapApiError, ZapTargetUnreachable
+from ..core.errors import DastError, ZapApiError, ZapNoAnswer, ZapTargetUnreachable
 from ..core.scope import scope_regexes
 from .alerts import Alert
 from .config import ZapSettings
@@ -138,7 +139,8 @@ class ZapScan:
         for i, path in enumerate(self.seeds):
             url = self.target + path
             try:
-                messages = self.zap.core.access_url(url=url, followredirects=True)
+                with self.zap.budget(self.s.seed_timeout, "dast.zap.timeouts.seed"):  # ZAP waits for the target
+                    messages = self.zap.core.access_url(url=url, followredirects=True)
             except ZapApiError as exc:
                 if i == 0:
                     raise ZapTargetUnreachable(
@@ -156,8 +158,23 @@ class ZapScan:
             return
         url = self.openapi if "://" in self.openapi else self.target + "/" + self.openapi.lstrip("/")
         try:
-            warnings = self.zap.openapi.import_url(url=url, contextid=context_id)
+            # synchronous in ZAP (OpenApiAPI.java): it answers once every operation has been requested
+            with self.zap.budget(self.s.import_timeout, "dast.zap.timeouts.openapi_import"):
+                warnings = self.zap.openapi.import_url(url=url, contextid=context_id)
+        except ZapNoAnswer:
+            self.run_info.incomplete.append(
+                f"the OpenAPI import of {url} did not answer within {self.s.import_timeout:g}s "
+                "(dast.zap.timeouts.openapi_import); the scan went on without it, so operations only the "
+                "document lists may not have been scanned: raise dast.zap.timeouts.openapi_import")
+            self.progress.note("OpenAPI import timed out; continuing without it")
+            return
         except ZapApiError as exc:
+            if exc.code == "bad_external_data":
+                self.run_info.incomplete.append(
+                    f"ZAP could not parse the OpenAPI document {url} (bad_external_data: {exc.detail}); "
+                    "fix target.openapi or the document, so that the API's operations are scanned")
+                self.progress.note("OpenAPI document refused by ZAP (bad_external_data)")
+                return
             self.run_info.notes.append(f"OpenAPI import of {url} failed: {exc.code} {exc.detail}".strip())
             self.progress.note(f"OpenAPI import failed ({exc.code}); continuing without it")
             return
@@ -181,14 +198,37 @@ class ZapScan:
         self.progress.note(f"spider found {self.run_info.urls} URL(s)")
 
     def _ajax_spider(self) -> None:
+        """The AJAX spider, capped twice: ZAP's own maxDuration (whole minutes, set from
+        dast.zap.ajax_spider.max_seconds, rounded up) and our poll cap.
+
+        ``scan`` only starts a thread (AjaxSpiderAPI.java), and ``status`` reads ``stopped`` until
+        that thread runs, so ``stopped`` counts as finished only once ``running`` was seen, or
+        once the spider has results, or after a short grace (then a note says so).
+        """
+        minutes = max(1, math.ceil(self.s.ajax_seconds / 60))
+        expect_ok(self.zap.ajaxSpider.set_option_max_duration(integer=minutes),
+                  "ajaxSpider/action/setOptionMaxDuration")
         expect_ok(self.zap.ajaxSpider.scan(url=self.target, inscope=True, contextname=self.s.context),
                   "ajaxSpider/action/scan")
+        seen_running: list[bool] = []
+        started = time.monotonic()
+        grace = min(self.s.ajax_start_grace, self.s.ajax_seconds)
 
         def status() -> int | None:
             state = self.zap.ajaxSpider.status
             if state not in ("running", "stopped"):
                 raise ZapApiError("ajaxSpider/view/status", str(state)[:80], "expected running or stopped")
-            return 100 if state == "stopped" else None
+            if state == "running":
+                seen_running.append(True)
+                return None
+            if seen_running or int(expect_digits(self.zap.ajaxSpider.number_of_results,
+                                                 "ajaxSpider/view/numberOfResults")) > 0:
+                return 100
+            if time.monotonic() - started >= grace:
+                self.run_info.notes.append(f"the AJAX spider read stopped for {grace:g}s after it was started and "
+                                           "found nothing; check that the ZAP image has a browser")
+                return 100
+            return None
 
         if not self._poll("AJAX spider", self.s.ajax_seconds, status):
             expect_ok(self.zap.ajaxSpider.stop(), "ajaxSpider/action/stop")
@@ -259,11 +299,27 @@ class ZapScan:
         path: Path | None = self.s.report
         if path is None:
             return
-        try:
-            text = self.zap.core.jsonreport()
-        except ZapApiError as exc:
-            self.run_info.notes.append(f"ZAP's JSON report is not available ({exc.code}: {exc.detail})")
-            self.progress.note(f"no JSON report from ZAP ({exc.code})")
+        text = None
+        for attempt, budget in enumerate((self.s.report_timeout, 2 * self.s.report_timeout)):
+            try:
+                with self.zap.budget(budget, "dast.zap.timeouts.report"):
+                    text = self.zap.core.jsonreport()
+                break
+            except ZapNoAnswer:  # the scan is finished: never lose its findings for the report
+                if attempt == 0:
+                    self.progress.note(f"ZAP's JSON report took longer than {budget:g}s; retrying with {2 * budget:g}s")
+                    continue
+                self.run_info.notes.append(
+                    f"ZAP's JSON report did not come within {budget:g}s (dast.zap.timeouts.report, retried once "
+                    "with twice the budget); the findings are complete, only the report file is missing: raise "
+                    "dast.zap.timeouts.report")
+                self.progress.note("no JSON report from ZAP (timed out)")
+                return
+            except ZapApiError as exc:
+                self.run_info.notes.append(f"ZAP's JSON report is not available ({exc.code}: {exc.detail})")
+                self.progress.note(f"no JSON report from ZAP ({exc.code})")
+                return
+        if text is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

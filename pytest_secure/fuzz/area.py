@@ -60,6 +60,16 @@ _RULES = (
      "Validate requests against the schema and answer 400/422 to invalid input."),
     ("fuzz/sensitive-echo", "Secret or personal data echoed back", "medium", 200,
      "Never echo passwords, tokens or card numbers back; mask them in responses and error messages."),
+    ("fuzz/invalid-json", "Response labelled JSON is not valid JSON (JSON injection)", "medium", 116,
+     "Build JSON with a serialiser (json.dumps, the framework's JSON response), never by pasting input into text."),
+    ("fuzz/sensitive-data", "Password, password hash or secret in a response", "high", 200,
+     "Serialise responses through an explicit output schema that leaves out passwords, hashes, secrets and keys."),
+    ("fuzz/response-schema", "Response does not match its documented schema", "low", None,
+     "Make the response match the OpenAPI document (or fix the document): clients and gateways trust it."),
+    ("fuzz/undocumented-status", "Response status not documented for the operation", "low", None,
+     "Document every status the operation answers, or stop answering the undocumented one."),
+    ("fuzz/undocumented-content-type", "Response content type not documented for the operation", "low", None,
+     "Answer only the documented media types (and always send Content-Type), or document the one sent."),
     ("fuzz/check-failed", "A schemathesis check failed", "medium", None,
      "See the message: a check added to the fuzz run found the response wrong."),
 )
@@ -86,6 +96,8 @@ class FuzzConfig:
     record: bool
     destructive: bool = False  # fuzz POST/PUT/PATCH/DELETE too (fuzz.destructive)
     max_seconds: float = 120.0  # wall-clock budget per operation (fuzz.max_seconds)
+    sensitive_fields: tuple[str, ...] = ()  # fuzz.sensitive_fields.fields
+    sensitive_allow: tuple[str, ...] = ()  # fuzz.sensitive_fields.allow
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> FuzzConfig:
@@ -113,12 +125,14 @@ class FuzzConfig:
             seed=int(seed),
             shrink=bool(section.get("shrink", True)),
             payloads=tuple(section.get("payloads", strategies.FAMILIES)),
-            oracles=tuple(section.get("oracles", fuzzer.ORACLE_NAMES)),
+            oracles=tuple(section.get("oracles", fuzzer.DEFAULT_ORACLE_NAMES)),
             max_response_time=float(section.get("max_response_time", 2.0)),
             regressions=baseline.path.parent / section.get("regressions", ".secure/regressions.yaml"),
             record=bool(section.get("record", True)),
             destructive=bool(section.get("destructive", False)),
             max_seconds=float(section.get("max_seconds", fuzzer.DEFAULT_MAX_SECONDS)),
+            sensitive_fields=tuple((section.get("sensitive_fields") or {}).get("fields") or ()),
+            sensitive_allow=tuple((section.get("sensitive_fields") or {}).get("allow") or ()),
         )
 
     def settings(self) -> Any:
@@ -126,7 +140,8 @@ class FuzzConfig:
 
         return FuzzSettings(max_examples=self.max_examples, seed=self.seed, shrink=self.shrink,
                             families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time,
-                            destructive=self.destructive, max_seconds=self.max_seconds)
+                            destructive=self.destructive, max_seconds=self.max_seconds,
+                            sensitive_fields=self.sensitive_fields, sensitive_allow=self.sensitive_allow)
 
 
 def _normalise(spec: str) -> str:

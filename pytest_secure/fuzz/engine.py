@@ -65,9 +65,19 @@ ORACLE_NAMES: dict[str, oracle_module.Oracle | None] = {
     "open-redirect": oracle_module.no_open_redirect,
     "header-injection": oracle_module.no_injected_header,
     "sensitive-echo": oracle_module.no_sensitive_echo,
+    "invalid-json": oracle_module.no_invalid_json,
+    "sensitive-data": None,  # built from fuzz.sensitive_fields
     "slow-response": None,  # built from max_response_time
     "invalid-input": None,  # schemathesis's negative_data_rejection
+    # schemathesis's own conformance checks: the answer must match the document (opt-in)
+    "response-schema": None,  # response_schema_conformance
+    "status-code": None,  # status_code_conformance
+    "content-type": None,  # content_type_conformance
 }
+# Oracles that run when fuzz.oracles is not given: all but the conformance checks, which judge the
+# document's accuracy rather than the service's safety (list them to add them).
+CONFORMANCE_ORACLES = ("response-schema", "status-code", "content-type")
+DEFAULT_ORACLE_NAMES = tuple(name for name in ORACLE_NAMES if name not in CONFORMANCE_ORACLES)
 # Each round but the last finds a new rule, so there are never more rounds than rules, plus one.
 MAX_ROUNDS = len(ORACLE_NAMES) + 2
 # Directed payloads per family and text parameter (the first ones of each family's list).
@@ -77,7 +87,14 @@ TIME_RULES = frozenset({"fuzz/slow-response"})
 DEFAULT_MAX_SECONDS = 120.0
 # Failure classes of schemathesis's own checks -> our rule ids
 _SCHEMATHESIS_RULES = {"AcceptedNegativeData": "fuzz/invalid-input-accepted", "ServerError": "fuzz/server-error",
-                       "ResponseTimeExceeded": "fuzz/slow-response"}
+                       "ResponseTimeExceeded": "fuzz/slow-response",
+                       "JsonSchemaError": "fuzz/response-schema", "MalformedJson": "fuzz/response-schema",
+                       "ContentDeserializationError": "fuzz/response-schema",
+                       "DiscriminatorMismatch": "fuzz/response-schema",
+                       "UndefinedStatusCode": "fuzz/undocumented-status",
+                       "UndefinedContentType": "fuzz/undocumented-content-type",
+                       "MissingContentType": "fuzz/undocumented-content-type",
+                       "MalformedMediaType": "fuzz/undocumented-content-type"}
 
 
 @dataclass(frozen=True)
@@ -88,10 +105,12 @@ class FuzzSettings:
     seed: int = 0
     shrink: bool = True
     families: tuple[str, ...] = tuple(strategies.FAMILIES)
-    oracles: tuple[str, ...] = tuple(ORACLE_NAMES)
+    oracles: tuple[str, ...] = DEFAULT_ORACLE_NAMES
     max_response_time: float = oracle_module.DEFAULT_MAX_RESPONSE_TIME
     destructive: bool = False  # state-changing operations may be fuzzed (fuzz.destructive)
     max_seconds: float = DEFAULT_MAX_SECONDS  # wall-clock budget of the operation (fuzz.max_seconds)
+    sensitive_fields: tuple[str, ...] = ()  # fuzz.sensitive_fields.fields: more field-name regexes
+    sensitive_allow: tuple[str, ...] = ()  # fuzz.sensitive_fields.allow: names/paths that may carry them
 
 
 @dataclass
@@ -515,13 +534,20 @@ class OperationFuzzer:
 
     def _checks(self) -> list[Callable[..., Any]]:
         chosen = [o for name, o in ORACLE_NAMES.items() if o is not None and name in self.settings.oracles]
+        if "sensitive-data" in self.settings.oracles:
+            chosen.append(oracle_module.sensitive_data(self.settings.sensitive_fields, self.settings.sensitive_allow))
         if "slow-response" in self.settings.oracles:
             chosen.append(oracle_module.within_time(self.settings.max_response_time))
         checks = oracle_module.schemathesis_checks(chosen)
         if "invalid-input" in self.settings.oracles:
-            from schemathesis.specs.openapi.checks import negative_data_rejection
+            checks.append(_negative_data_rejection)
+        from schemathesis.specs.openapi import checks as openapi_checks
 
-            checks.append(negative_data_rejection)
+        for name, check in (("response-schema", openapi_checks.response_schema_conformance),
+                            ("status-code", openapi_checks.status_code_conformance),
+                            ("content-type", openapi_checks.content_type_conformance)):
+            if name in self.settings.oracles:
+                checks.append(check)
         return checks
 
     # -- the two stages ----------------------------------------------------------------------
@@ -974,3 +1000,17 @@ def _leaf_exceptions(exc: BaseException) -> list[BaseException]:
             out += _leaf_exceptions(inner)
         return out
     return [exc]
+
+
+def _negative_data_rejection(ctx: Any, response: Any, case: Any) -> bool | None:
+    """schemathesis's ``negative_data_rejection``, minus redirects: a 3xx accepts nothing (Starlette's
+    ``redirect_slashes`` answers 307 to a path parameter that ends in ``/``)."""
+    from schemathesis.specs.openapi.checks import negative_data_rejection
+
+    if 300 <= response.status_code < 400:
+        return None
+    result: bool | None = negative_data_rejection(ctx, response, case)
+    return result
+
+
+_negative_data_rejection.__name__ = "negative_data_rejection"

@@ -20,7 +20,9 @@ declares (:data:`pytest_secure.fuzz.area.RULES`).
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -34,8 +36,9 @@ from .strategies import COMMAND_MARKER, EVAL_FACTORS, EVAL_MARKER, INJECTED_COOK
 __all__ = [
     "DEFAULT_ORACLES", "Exchange", "Oracle", "Problem", "assert_safe", "exchange_from", "invalid_input_rejected",
     "judge", "no_command_execution", "no_database_error", "no_file_disclosure", "no_injected_header",
-    "no_open_redirect", "no_sensitive_echo", "no_server_error", "no_stack_trace", "no_template_evaluation",
-    "no_unencoded_reflection", "register", "schemathesis_checks", "unregister", "within_time",
+    "no_invalid_json", "no_open_redirect", "no_sensitive_data", "no_sensitive_echo", "no_server_error",
+    "no_stack_trace", "no_template_evaluation", "no_unencoded_reflection", "register", "schemathesis_checks",
+    "sensitive_data", "unregister", "within_time",
 ]
 
 EVIDENCE_CHARS = 200
@@ -58,6 +61,20 @@ class Exchange(HeaderLookup):
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+    @property
+    def is_json(self) -> bool:
+        ctype = self.content_type
+        return ctype == "application/json" or (ctype.startswith("application/") and ctype.endswith("+json"))
+
+    @functools.cached_property
+    def json_body(self) -> tuple[bool, Any]:
+        """``(True, document)`` when the body parses as JSON, else ``(False, error)`` (parsed once
+        for every oracle that reads it)."""
+        try:
+            return True, json.loads(self.body)
+        except ValueError as exc:
+            return False, exc
 
     @property
     def is_html(self) -> bool:
@@ -410,10 +427,116 @@ def no_sensitive_echo(ex: Exchange) -> Problem | None:
     return None
 
 
+# -- response content: broken JSON, sensitive fields ------------------------------------------
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def no_invalid_json(ex: Exchange) -> Problem | None:
+    """A response that says ``application/json`` (or ``+json``) but whose body is not JSON: the
+    server built the JSON by hand and the input broke out of a string in it (JSON injection),
+    or an error page went out with the wrong type."""
+    if not ex.is_json or not ex.body.strip() or ex.status in _NO_BODY_STATUSES or ex.method.upper() == "HEAD":
+        return None
+    ok, error = ex.json_body
+    if ok:
+        return None
+    position = getattr(error, "pos", 0)
+    return Problem("fuzz/invalid-json", f"the response says {ex.content_type} but its body is not valid JSON "
+                   f"({getattr(error, 'msg', error)} at character {position})", _excerpt(ex.body, position, 1))
+
+
+# Field names (compared lower-case with "-" and "_" removed) whose values a response must not
+# carry: passwords and their hashes, secrets and keys, one-time tokens, identity numbers.
+# Session and access tokens are left out: a login answers them by design.
+DEFAULT_SENSITIVE_FIELDS: tuple[str, ...] = (
+    r"\w*(?:password|passwd|passphrase)(?:hash|hashed|digest|salt)?|pwd|pwhash|passhash|hashedpwd",
+    r"\w*secret(?:key)?|\w*apikey|privatekey|signingkey|\w*(?:reset|verification|recovery)token",
+    r"(?:otp|totp|mfa)(?:secret|seed|key)|ssn|socialsecuritynumber|cardnumber|creditcard(?:number)?|cvv|cvc",
+)
+# Password-hash formats, whatever the field is called: bcrypt, argon2, sha-crypt/md5-crypt,
+# Django's and Werkzeug's hashers.
+_PASSWORD_HASHES = (
+    ("bcrypt hash", r"\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}"),
+    ("argon2 hash", r"\$argon2(?:id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$\S+"),
+    ("sha-crypt hash", r"\$[156]\$(?:rounds=\d+\$)?[./A-Za-z0-9]{1,16}\$[./A-Za-z0-9]{22,86}"),
+    ("Django password hash", r"(?:pbkdf2_sha(?:256|1)|argon2|bcrypt_sha256|scrypt)\$\S{20,}"),
+    ("Werkzeug password hash", r"(?:scrypt|pbkdf2):[\w:]+\$[^$\s]{4,}\$[0-9a-f]{32,}"),
+)
+_HASH_VALUE = re.compile("|".join(f"(?P<h{i}>{p})" for i, (_, p) in enumerate(_PASSWORD_HASHES)))
+MAX_JSON_NODES = 5000  # values looked at per response (bounded work on huge bodies)
+
+
+def _masked(value: str) -> str:
+    head = value[:4] if _HASH_VALUE.fullmatch(value) else value[:2]  # a hash's prefix names its format only
+    return f"{head}{'*' * 6} ({len(value)} characters)"
+
+
+def sensitive_data(fields: Iterable[str] = (), allow: Iterable[str] = ()) -> Oracle:
+    """An oracle that finds responses carrying passwords, password hashes, secrets or identity
+    numbers (:data:`DEFAULT_SENSITIVE_FIELDS` plus ``fields``, regexes searched in each field
+    name) in a JSON body, with the field path (``users[0].password_hash``). ``allow`` lists
+    field paths that may carry such values (``api_key`` is the top-level field only,
+    ``keys[].secret`` any element's; ``*.api_key`` a field of that name anywhere)."""
+    defaults = re.compile("|".join(f"(?:{p})" for p in DEFAULT_SENSITIVE_FIELDS))
+    extra = [re.compile(p, re.I) for p in fields]
+    allowed = frozenset(a for a in allow if not a.startswith("*."))
+    allowed_names = frozenset(a[2:] for a in allow if a.startswith("*."))
+
+    def sensitive_name(name: str) -> bool:
+        return bool(defaults.fullmatch(re.sub(r"[-_\s]", "", name.lower())) or any(p.search(name) for p in extra))
+
+    def no_sensitive_data(ex: Exchange) -> Problem | None:
+        if not ex.is_json or not (200 <= ex.status < 300):
+            return None
+        ok, document = ex.json_body
+        if not ok:
+            return None
+        budget = [MAX_JSON_NODES]
+
+        def walk(value: Any, path: str, generic: str, name: str) -> Problem | None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return None
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    key = str(key)
+                    found = walk(item, f"{path}.{key}" if path else key, f"{generic}.{key}" if generic else key, key)
+                    if found:
+                        return found
+                return None
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    found = walk(item, f"{path}[{i}]", f"{generic}[]", name)
+                    if found:
+                        return found
+                return None
+            if isinstance(value, bool) or value is None or value == "" or name in allowed_names or generic in allowed:
+                return None
+            text = str(value)
+            match = _HASH_VALUE.fullmatch(text) if isinstance(value, str) else None
+            if match:
+                kind = _PASSWORD_HASHES[int(str(match.lastgroup)[1:])][0]
+                return Problem("fuzz/sensitive-data", f"the response carries a password hash ({kind}) in {path}",
+                               f"{path}: {kind} {_masked(text)}")
+            if name and sensitive_name(name) and isinstance(value, str | int | float):
+                return Problem("fuzz/sensitive-data", f"the response carries a sensitive field: {path}",
+                               f"{path}: {_masked(text)}")
+            return None
+
+        return walk(document, "", "", "")
+
+    return no_sensitive_data
+
+
+no_sensitive_data = sensitive_data()
+no_sensitive_data.__doc__ = "Passwords, password hashes, secrets or identity numbers in a JSON response."
+
+
 DEFAULT_ORACLES: tuple[Oracle, ...] = (
     no_server_error, no_stack_trace, no_database_error, no_unencoded_reflection, no_template_evaluation,
     no_command_execution, no_file_disclosure, no_open_redirect, no_injected_header, invalid_input_rejected,
-    no_sensitive_echo,
+    no_sensitive_echo, no_invalid_json, no_sensitive_data,
 )
 DEFAULT_MAX_RESPONSE_TIME = 2.0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import textwrap
 
 import pytest
@@ -26,6 +27,7 @@ from pytest_secure.core.target import InProcessTarget, LiveTarget
 # Django's configured settings between the in-process and the loopback variants
 from tests.authz.apps import django_notes
 from tests.core.auth_apps import drf_tokens, flask_tokens, flask_wtf_totp, oauth_server
+from tests.paths import ROOT
 from tests.servers import serve_wsgi
 
 PLACEMENTS = {
@@ -115,15 +117,22 @@ TOKEN_BASELINE = """
 
 
 def run_secure(pytester, monkeypatch, baseline, live_app=None, *extra):
+    """``pytest --secure`` on the baseline in a subprocess: these runs log in, fuzz and serve
+    through real framework apps, and a separate process keeps each run's threads, sockets and
+    imported apps out of the test process (and out of a pytest-xdist worker)."""
     monkeypatch.setenv("ALICE_PW", "alice-pw")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(baseline)})
     args = ["--secure", "-p", "no:cacheprovider", "-rA", "--secure-json=report.json", *extra]
     if live_app is not None:
         with serve_wsgi(live_app) as url:
-            result = pytester.runpytest(*args, f"--secure-target={url}")
+            result = pytester.runpytest_subprocess(*args, f"--secure-target={url}", timeout=300)
     else:
-        result = pytester.runpytest(*args)
+        result = pytester.runpytest_subprocess(*args, timeout=300)
+    # a run that never got to its checks (usage error, nothing collected, a crash) must not look quiet
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED), result.stdout.str()[-3000:]
     report = json.loads((pytester.path / "report.json").read_text())
+    assert report["checks"], "the run collected no pytest-secure checks"
     return result, report
 
 

@@ -11,7 +11,7 @@ import pytest
 from pytest_secure.areas import RULES
 from pytest_secure.core.baseline.model import Gates, Waiver
 from pytest_secure.core.findings import Finding, Severity
-from pytest_secure.core.gate import EXPIRED, FAILED, WAIVED, XFAILED, Judged, judge
+from pytest_secure.core.gate import EXPIRED, FAILED, WAIVED, WARNING, XFAILED, Judged, judge
 from tests.core.project import make_project
 
 EXPIRES = datetime.date(2027, 3, 1)  # the day after February's last day: month and year edges too
@@ -26,10 +26,14 @@ def test_the_expiry_day_is_the_last_day_the_waiver_holds(today, status, outcome)
     waiver = Waiver(rule="headers/csp-*", reason="legacy", owner="web", expires=EXPIRES, place="b.yaml:9:5")
     assert waiver.expired(today) is (status == EXPIRED)
     finding = Finding("headers/csp-missing", "m", "GET /")
-    verdict = judge([finding], gates=Gates(), waivers=[waiver], rules=RULES, today=today)
+    other = Finding("headers/hsts-missing", "m", "GET /", severity=Severity.LOW)  # no waiver covers it
+    verdict = judge([finding], gates=Gates(), waivers=[waiver], rules=RULES, sole_waivers=[waiver], today=today)
     assert verdict.outcome == outcome
     assert verdict.judged == (Judged(finding, Severity.HIGH, status, waiver),)  # the rule's own severity: high
-    assert verdict.used_waivers == [waiver] and verdict.stale == ()
+    assert verdict.used_waivers == [waiver] and verdict.stale == ()  # it matched: not stale
+    both = judge([finding, other], gates=Gates(), waivers=[waiver], rules=RULES, today=today)
+    assert both.judged[1] == Judged(other, Severity.LOW, WARNING)
+    assert both.outcome == outcome  # low is below the default fail_on (high): a warning, not a failure
 
 
 BASELINE = """

@@ -102,7 +102,15 @@ def test_rules_file_levels_as_zap_baseline_reads_them():
     assert adjust(pluginId="10020", alertRef="10020-2", risk="High") == Severity.LOW  # WARN: below the gate
     assert adjust(pluginId="10020", alertRef="10020-1") == Severity.INFO  # its alert reference's own line wins
     assert adjust(pluginId="10027") is None and adjust(pluginId="10096") is None
-    assert adjust(pluginId="10055") == Severity.MEDIUM  # not listed: the mapped severity
+    # not listed: a WARN, as zap-baseline.py counts it (zap_common.inc_warn_rules), so below the gate
+    assert adjust(pluginId="10055", risk="High") == Severity.LOW
+    assert adjust(pluginId="10055", risk="Low") == Severity.LOW
+    from dataclasses import replace
+
+    keep = replace(rules, unlisted=None)  # dast.unlisted_rules: keep -> ZAP's own risk
+    assert keep.adjust(Alert.from_api(api_alert(pluginId="10055", risk="High")), medium) == Severity.HIGH
+    assert replace(rules, unlisted="FAIL").adjust(Alert.from_api(api_alert(pluginId="10055", risk="Low")),
+                                                  medium) == Severity.MEDIUM
     # OUTOFSCOPE: re.match against the URL, so anchored at the start
     assert adjust(pluginId="10021", url="http://app:8000/app.js") is None
     assert adjust(pluginId="10021", url="http://app:8000/app.css") is not None
@@ -197,10 +205,17 @@ def test_zap_plan_is_written_without_scanning(pytester, zap, example_url):
     assert context["urls"] == [example_url]
     assert context["excludePaths"] == ["http://app:8000/static/.*", DESTRUCTIVE_URL_REGEX]
     jobs = {j["type"]: j for j in plan["jobs"]}
+    # ZAP filters only alerts raised after the filter exists (AlertFilterJob.java: Order.CONFIGS), so the
+    # alertFilter job comes right after passiveScan-config, before anything sends a request
     assert [j["type"] for j in plan["jobs"]] == [
-        "passiveScan-config", "replacer", "requestor", "openapi", "spider", "spiderAjax", "passiveScan-wait",
-        "activeScan", "passiveScan-wait", "alertFilter", "outputSummary", "report", "report"]
-    assert jobs["replacer"]["rules"][0]["replacementString"] == "${ZAP_AUTH_AUTHORIZATION}"
+        "passiveScan-config", "alertFilter", "requestor", "openapi", "spider", "spiderAjax", "passiveScan-wait",
+        "activeScan", "passiveScan-wait", "outputSummary", "report", "report"]
+    # the replacer job copies replacementString verbatim (ReplacerJob.java), so authentication goes through
+    # ZAP's own auth-header environment variables (HttpSenderAuthHeaderListener.java), named in the header
+    assert "replacer" not in jobs and "${" not in text
+    assert "#   ZAP_AUTH_HEADER=Authorization  ZAP_AUTH_HEADER_SITE=127.0.0.1\n" in text
+    assert "#   ZAP_AUTH_HEADER_VALUE=<the 'viewer' identity's Authorization value" in text
+    assert "WARNING" not in text
     assert jobs["activeScan"]["parameters"] == {"context": "pytest-secure", "maxScanDurationInMins": 10,
                                                 "policy": "API"}
     assert jobs["passiveScan-config"]["rules"] == [{"id": 10027, "threshold": "off"}]
@@ -208,3 +223,34 @@ def test_zap_plan_is_written_without_scanning(pytester, zap, example_url):
         (10038, "FAIL"), (10020, "WARN"), (10027, "IGNORE")}
     assert jobs["alertFilter"]["alertFilters"][0] == {"ruleId": 10021, "newRisk": "False Positive",
                                                       "url": ".*\\.js", "urlRegex": True}
+
+
+def test_zap_plan_warns_when_auth_or_filters_cannot_be_exported(pytester, zap, example_url):
+    """Two credential headers: ZAP's auth-header variables carry one, so the plan says the rest is lost;
+    a negative rule id is refused by ZAP's alertFilter job, so it is left out with a warning."""
+    zap_project(pytester, target=example_url, proxy=zap.proxy,
+                rules=RULES + "-1,10021\tOUTOFSCOPE\t.*\\.css\n",
+                top={"identities": {"viewer": {"bearer": "${VIEWER_PW:-viewer-demo-pw}",
+                                               "headers": {"X-Tenant": "acme"}}}})
+    result = pytester.runpytest("--secure", "--secure-zap-plan=zap.yaml", "--collect-only", "-q",
+                                "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines([
+        "*dast: WARNING (plan): ZAP applies one auth header and the identity 'viewer' needs Authorization, "
+        "X-Tenant; the plan sends only Authorization*",
+        "*dast: WARNING (plan): ZAP's alertFilter job refuses negative rule ids*-1*",
+        "*dast: wrote the ZAP Automation Framework plan*"])
+    text = (pytester.path / "zap.yaml").read_text()
+    assert "viewer-demo-pw" not in text and "acme" not in text
+    assert "# WARNING: ZAP applies one auth header" in text
+    filters = next(j for j in yaml.safe_load(text)["jobs"] if j["type"] == "alertFilter")["alertFilters"]
+    assert sorted((f["ruleId"], f["url"]) for f in filters) == [
+        (10021, ".*\\.css"), (10021, ".*\\.js"), (10037, ".*\\.js")]
+
+
+def test_zap_plan_of_an_anonymous_scan_says_so(pytester, zap, example_url):
+    zap_project(pytester, target=example_url, proxy=zap.proxy, dast={"identity": "anonymous"})
+    result = pytester.runpytest("--secure", "--secure-zap-plan=zap.yaml", "--collect-only", "-q",
+                                "-p", "no:cacheprovider")
+    result.stdout.no_fnmatch_line("*WARNING*")
+    text = (pytester.path / "zap.yaml").read_text()
+    assert "# Authentication: none (the scan identity is anonymous)." in text and "ZAP_AUTH" not in text

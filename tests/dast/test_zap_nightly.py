@@ -71,7 +71,7 @@ def test_fail_alert_at_the_gate_fails_its_item_with_urls_params_evidence(pyteste
     zap.add_alert("10038", "/reports")
     zap.add_alert("40018", "/reports", phase="active", param="q", attack="' OR '1'='1",
                   evidence="You have an error in your SQL syntax")
-    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES,
+    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES, dast={"unlisted_rules": "keep"},
                 zap={"active": {"max_seconds": 30}, "ajax_spider": {"max_seconds": 30}})
     result = run(pytester)
     result.assert_outcomes(passed=3, failed=2)
@@ -176,3 +176,33 @@ def test_under_xdist_the_scan_runs_once_and_every_worker_reports_it(pytester, za
     report = json.loads((pytester.path / "out.json").read_text())
     assert [f["rule_id"] for f in report["findings"]] == ["dast/zap-10038"]
     result.stdout.fnmatch_lines(literal(["FAILED security-baseline.yaml::dast[zap-10038 *"]))
+
+
+def test_an_alert_whose_rule_the_rules_file_does_not_list_is_a_warning(pytester, zap, example_url):
+    """As zap-baseline.py counts it (zap_common.inc_warn_rules): unlisted -> WARN, below the gate."""
+    zap.add_alert("40018", "/reports", phase="active", param="q", evidence="You have an error in your SQL syntax")
+    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES, zap={"active": {"max_seconds": 30}})
+    result = run(pytester)
+    assert result.ret == 0
+    levels = {(r["ruleId"], r["level"], r["properties"]["severity"]) for r in sarif(pytester)["results"]}
+    assert ("dast/zap-40018", "warning", "low") in levels
+
+
+def test_zap_baseline_progress_file_is_read_as_known_findings(pytester, zap, example_url):
+    """zap-baseline.py -p progress.json: an in-progress issue covers every finding of its rule;
+    a rule whose issue is in another state still fails."""
+    zap.add_alert("10038", "/dashboard")
+    zap.add_alert("10038", "/reports")
+    zap.add_alert("10010", "/dashboard", param="tracking", evidence="Set-Cookie: tracking")
+    (pytester.path / "progress.json").write_text(
+        '{"site": "staging", "issues": [\n'
+        '  {"id": "10038", "name": "CSP", "state": "inprogress", "link": "https://tracker.example/SEC-1"},\n'
+        '  {"id": "10010", "name": "HttpOnly", "state": "done", "link": ""}\n]}\n')
+    zap_project(pytester, target=example_url, proxy=zap.proxy, rules=RULES + "10010\tFAIL\t(Cookie No HttpOnly)\n",
+                dast={"known": "progress.json"})
+    result = run(pytester, "--secure-dast-new-only")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(literal([
+        "XFAIL security-baseline.yaml::dast[zap-10038 Content Security Policy (CSP) Header Not Set] - rule in "
+        "progress in the zap-baseline.py progress file *progress.json:2 (https://tracker.example/SEC-1)*",
+        "FAILED security-baseline.yaml::dast[zap-10010 *"]))

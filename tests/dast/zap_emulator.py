@@ -77,6 +77,9 @@ ENDPOINTS: dict[tuple[str, str, str], tuple[R, R]] = {
     ("ajaxSpider", "action", "scan"): ((), ("url", "inScope", "contextName", "subtreeOnly")),
     ("ajaxSpider", "view", "status"): ((), ()),
     ("ajaxSpider", "action", "stop"): ((), ()),
+    ("ajaxSpider", "action", "setOptionMaxDuration"): (("Integer",), ()),
+    ("ajaxSpider", "view", "optionMaxDuration"): ((), ()),
+    ("ajaxSpider", "view", "numberOfResults"): ((), ()),
     ("pscan", "view", "recordsToScan"): ((), ()),
     ("pscan", "view", "scanners"): ((), ()),
     ("ascan", "action", "scan"): ((), ("url", "recurse", "inScopeOnly", "scanPolicyName", "method", "postData",
@@ -154,12 +157,20 @@ class Canned:
 class ZapEmulator:
     def __init__(self, *, api_key: str | None = "zap-test-key", version: str = "2.16.1",
                  report_perm_errors: bool = False, spider_step: int = 40, ascan_step: int = 50,
-                 pscan_drain: int = 3, reports_addon: bool = True) -> None:
+                 pscan_drain: int = 3, reports_addon: bool = True, ajax_stopped_first: int = 1,
+                 ajax_running_polls: int = 2, delays: dict[str, float] | None = None) -> None:
         self.api_key = api_key
         self.version = version
         self.report_perm_errors = report_perm_errors
         self.spider_step, self.ascan_step, self.pscan_drain = spider_step, ascan_step, pscan_drain
         self.reports_addon = reports_addon
+        # scan only starts the AJAX spider's thread (AjaxSpiderAPI.java): status reads "stopped" for
+        # this many polls, then "running" for ajax_running_polls polls, then "stopped"
+        self.ajax_stopped_first, self.ajax_running_polls = ajax_stopped_first, ajax_running_polls
+        self.ajax_max_duration = 60  # minutes, AjaxSpiderParam.DEFAULT_MAX_DURATION; survives newSession
+        # endpoint -> seconds the answer takes (ZAP answers accessUrl, importUrl and jsonreport when the
+        # work is done); tests keep these small
+        self.delays: dict[str, float] = dict(delays or {})
         self.lock = threading.RLock()
         self.calls: list[tuple[str, dict[str, str]]] = []
         self.violations: list[str] = []
@@ -203,6 +214,8 @@ class ZapEmulator:
         self.spiders: dict[str, Scan] = {}
         self.ascans: dict[str, Scan] = {}
         self.ajax_polls: int | None = None
+        self.ajax_pending = 0  # polls still reading "stopped" before the spider's thread runs
+        self.ajax_ran = False  # the AJAX spider's thread really ran (and found the target's pages)
         self.policies = ["Default Policy"]
 
     # -- test hooks ----------------------------------------------------------------------
@@ -254,6 +267,8 @@ class ZapEmulator:
         if endpoint in self.hang:
             self._stop.wait(60)
             return
+        if self.delays.get(endpoint):
+            self._stop.wait(self.delays[endpoint])  # outside the lock: other calls go on meanwhile
         style = "other" if fmt == "OTHER" else "json"
         if fmt not in ("JSON", "OTHER"):
             self.violations.append(f"format {fmt} is not emulated")
@@ -590,9 +605,15 @@ class ZapEmulator:
         if p.get("contextId") and p["contextId"] not in {c["id"] for c in self.contexts.values()}:
             raise ApiError("context_not_found")
         try:
-            document = json.loads(self._fetch(p["url"])[0].body)
-        except (ApiError, ValueError):
+            body = self._fetch(p["url"])[0].body
+        except ApiError:
             raise ApiError("illegal_parameter") from None  # "Failed to access the target."
+        try:  # OpenApiAPI.java: an empty or invalid definition is bad_external_data
+            document = json.loads(body)
+            if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+                raise ValueError("not an OpenAPI definition")
+        except ValueError:
+            raise ApiError("bad_external_data") from None
         base = "{}://{}".format(*urllib.parse.urlsplit(p["url"])[:2])
         warnings = []
         for path, ops in (document.get("paths") or {}).items():
@@ -669,20 +690,37 @@ class ZapEmulator:
         return {"Result": "OK"}
 
     def _ajaxSpider_action_scan(self, p: dict[str, str]) -> Any:  # noqa: N802
-        if self.ajax_polls is not None and self.ajax_polls > 0:
+        if self.ajax_pending or (self.ajax_polls is not None and self.ajax_polls > 0):
             raise ApiError("scan_in_progress")
         self._bool(p, "inScope", False)
-        self.ajax_polls = 2
+        context_name = p.get("contextName")
+        if context_name and context_name not in self.contexts:
+            raise ApiError("context_not_found")
+        self.ajax_pending, self.ajax_polls, self.ajax_ran = self.ajax_stopped_first, self.ajax_running_polls, False
         return {"Result": "OK"}
 
     def _ajaxSpider_view_status(self, p: dict[str, str]) -> Any:  # noqa: N802
+        if self.ajax_pending:  # the thread has not started yet
+            self.ajax_pending -= 1
+            return {"status": "stopped"}
         if self.ajax_polls:
             self.ajax_polls -= 1
+            self.ajax_ran = True
             return {"status": "running"}
         return {"status": "stopped"}
 
+    def _ajaxSpider_view_numberOfResults(self, p: dict[str, str]) -> Any:  # noqa: N802
+        return {"numberOfResults": str(len(self.messages) if self.ajax_ran else 0)}
+
+    def _ajaxSpider_view_optionMaxDuration(self, p: dict[str, str]) -> Any:  # noqa: N802
+        return {"MaxDuration": str(self.ajax_max_duration)}
+
+    def _ajaxSpider_action_setOptionMaxDuration(self, p: dict[str, str]) -> Any:  # noqa: N802
+        self.ajax_max_duration = self._int(p, "Integer", 60)
+        return {"Result": "OK"}
+
     def _ajaxSpider_action_stop(self, p: dict[str, str]) -> Any:  # noqa: N802
-        self.ajax_polls = 0
+        self.ajax_pending = self.ajax_polls = 0
         return {"Result": "OK"}
 
     def _pscan_view_recordsToScan(self, p: dict[str, str]) -> Any:  # noqa: N802
@@ -707,6 +745,9 @@ class ZapEmulator:
             raise ApiError("context_not_found")
         if url and not urllib.parse.urlsplit(url).scheme:
             raise ApiError("illegal_parameter")
+        context = next((c for c in self.contexts.values() if c["id"] == p.get("contextId")), None)
+        if url and context is not None and not any(re.fullmatch(r, url) for r in context["include"]):
+            raise ApiError("url_not_in_context")  # ActiveScanAPI.java
         self._bool(p, "recurse", True)
         if p.get("method") and p["method"] not in ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
             raise ApiError("illegal_parameter")
