@@ -99,8 +99,15 @@ PAGES = {"baseline.md": baseline_reference, "rules.md": rules_reference}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    docs = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "docs"
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pytest_secure.docgen",
+                                     description="Write the generated reference pages: " + ", ".join(PAGES) + ".")
+    parser.add_argument("docs", nargs="?", type=Path, default=Path(__file__).resolve().parent.parent / "docs",
+                        help="the folder to write them to (default: the repository's docs/)")
+    docs = parser.parse_args(sys.argv[1:] if argv is None else argv).docs
+    if not docs.is_dir():
+        parser.error(f"{docs} is not a folder")
     for name, make in PAGES.items():
         (docs / name).write_text(make(), encoding="utf-8")
         print(f"wrote {docs / name}")

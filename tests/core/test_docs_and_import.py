@@ -21,6 +21,16 @@ def test_generated_references_are_current(tmp_path):
             f"docs/{name} is stale: run `python -m pytest_secure.docgen`"
 
 
+def test_docgen_takes_help_and_refuses_a_missing_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as shown:
+        docgen.main(["--help"])
+    assert shown.value.code == 0 and "baseline.md" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:
+        docgen.main([str(tmp_path / "missing")])
+    assert refused.value.code == 2 and "is not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
 def test_every_schema_key_has_a_description():
     from pytest_secure.core.baseline.schema import baseline_schema
 
