@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.cards import luhn
 from ..core.public import hides_internals
 from ..core.target import HeaderLookup
 from .strategies import COMMAND_MARKER, EVAL_FACTORS, EVAL_MARKER, INJECTED_COOKIE, INJECTED_HEADER
@@ -387,16 +388,6 @@ def invalid_input_rejected(ex: Exchange) -> Problem | None:
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
 # Issuer prefixes of the major card networks (Visa, Mastercard, Amex, Discover, JCB, Diners).
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|3[068])")
 
@@ -405,7 +396,7 @@ def looks_personal(value: str) -> bool:
     """A payment card number (known issuer prefix, Luhn-valid) or a US social security number."""
     for match in _CARD.finditer(value):
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and _luhn(digits):
+        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and luhn(digits):
             return True
     return bool(re.fullmatch(r"\d{3}-\d{2}-\d{4}", value.strip()))
 

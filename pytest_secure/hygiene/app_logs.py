@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.cards import luhn
 from ..core.errors import SetupError
 from ..core.findings import Finding
 
@@ -38,16 +39,6 @@ MIN_SECRET = 6  # shorter values would match by chance
 TOOL_LOGGERS = ("pytest_secure", "urllib3", "requests", "httpx", "httpcore", "werkzeug", "uvicorn.access",
                 "uvicorn.error", "django.server")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
-
-
-def luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def card_numbers(text: str) -> int:
