@@ -55,6 +55,22 @@ def serve_asgi(app: Any) -> Iterator[str]:
         thread.join(5)
 
 
+class Canary:
+    """A loopback listener (with :func:`serve_raw`) that counts the connections made to it:
+    a proxy or an off-scope host nobody may reach."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.lock = threading.Lock()
+
+    def handle(self, conn: socket.socket) -> None:
+        with self.lock:
+            self.connections += 1
+        conn.settimeout(1)
+        with contextlib.suppress(OSError):
+            conn.recv(65536)
+
+
 @contextlib.contextmanager
 def serve_raw(handler: Callable[[socket.socket], None]) -> Iterator[str]:
     """Accept connections on 127.0.0.1 and hand each socket to ``handler`` in a thread."""

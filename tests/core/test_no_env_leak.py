@@ -18,30 +18,14 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 
 import pytest
 
 from tests.paths import ROOT
-from tests.servers import serve_asgi, serve_raw, serve_wsgi
+from tests.servers import Canary, serve_asgi, serve_raw, serve_wsgi
 
 CANARY_PASSWORD = "canary-netrc-pw-5e1f"
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
-
-
-class Canary:
-    """A loopback TCP listener that counts connections (a proxy nobody may use)."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.lock = threading.Lock()
-
-    def handle(self, conn) -> None:
-        with self.lock:
-            self.connections += 1
-        conn.settimeout(1)
-        with contextlib.suppress(OSError):
-            conn.recv(65536)
 
 
 @pytest.fixture

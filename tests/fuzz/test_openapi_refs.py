@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from pytest_secure.core.errors import SetupError
 from pytest_secure.core.target import LiveTarget, ScopeGuard
 from pytest_secure.fuzz.engine import FuzzSettings, load_schema
-from tests.servers import serve_raw, serve_wsgi
+from tests.servers import Canary, serve_raw, serve_wsgi
 
 SHARED = {"components": {"schemas": {"Item": {"type": "object", "required": ["name"],
                                               "properties": {"name": {"$ref": "#/components/schemas/Name"}}},
@@ -31,19 +30,6 @@ def document(ref: str) -> dict:
         "parameters": [{"name": "filter", "in": "query", "required": True,
                         "content": {"application/json": {"schema": {"$ref": ref}}}}],
         "responses": {"200": {"description": "ok"}}}}}}
-
-
-class Canary:
-    def __init__(self) -> None:
-        self.connections = 0
-        self.lock = threading.Lock()
-
-    def handle(self, conn) -> None:
-        with self.lock:
-            self.connections += 1
-        conn.settimeout(1)
-        with contextlib.suppress(OSError):
-            conn.recv(65536)
 
 
 @contextlib.contextmanager
