@@ -11,15 +11,14 @@
   error too (the check would be blind).
 """
 
-import itertools
 
 import pytest
 
 from tests.authz.apps import accounts
 from tests.authz.helpers import problems, run_secure
+from tests.core.project import app_target, in_process_target
 from tests.servers import serve_asgi
 
-_keys = itertools.count()
 USERS = ("alice", "bob", "carol")
 RESTORE = ', restore: {request: "PUT /users/{name}/password", json: {password: "{login.password}"}}'
 
@@ -42,22 +41,10 @@ def baseline(target: str, *, restore: bool = True) -> str:
     )
 
 
-def in_process(pytester, app) -> str:
-    """A module in pytester's directory whose ``app`` is ``app`` itself (to read its state after)."""
-    key = f"app{next(_keys)}"
-    accounts.REGISTRY[key] = app
-    name = f"accountsmod_{key}"
-    pytester.makepyfile(**{name: f"from tests.authz.apps import accounts\napp = accounts.REGISTRY[{key!r}]\n"})
-    return f"app: {name}:app"
-
-
 def run(pytester, app, live: bool, *, restore: bool = True):
-    if live:
-        with serve_asgi(app) as url:
-            pytester.makefile(".yaml", **{"security-baseline": baseline(f"base_url: {url}", restore=restore)})
-            return run_secure(pytester)
-    pytester.makefile(".yaml", **{"security-baseline": baseline(in_process(pytester, app), restore=restore)})
-    return run_secure(pytester)
+    with app_target(pytester, app, live, serve_asgi) as target:
+        pytester.makefile(".yaml", **{"security-baseline": baseline(target, restore=restore)})
+        return run_secure(pytester)
 
 
 def initial_passwords():
@@ -139,7 +126,7 @@ def test_a_victim_that_cannot_log_in_before_the_write_is_a_setup_error(pytester)
      "authz.rules[0].effect.restore.jsn: unknown key 'jsn'"),
 ])
 def test_restore_mistakes_are_usage_errors_with_their_place(pytester, effect, expected):
-    text = baseline(in_process(pytester, accounts.create_app())).replace(
+    text = baseline(in_process_target(pytester, accounts.create_app())).replace(
         "effect: {login: true" + RESTORE + "}", "effect: " + effect)
     pytester.makefile(".yaml", **{"security-baseline": text})
     result = pytester.runpytest("--secure", "-p", "no:cacheprovider")

@@ -1,9 +1,34 @@
 """Build small pytest-secure projects inside pytester's temporary directory."""
 
+import contextlib
 import itertools
 import textwrap
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _counter = itertools.count()
+
+APPS: dict[str, Any] = {}  # app objects tests made, for the modules pytester imports in-process
+
+
+def in_process_target(pytester, app: Any) -> str:
+    """The baseline's ``target`` line for this very app object, called in-process (a test can read
+    its state afterwards): a module in pytester's directory hands it over."""
+    key = f"testapp{next(_counter)}"
+    APPS[key] = app
+    pytester.makepyfile(**{key: f"from tests.core.project import APPS\napp = APPS[{key!r}]\n"})
+    return f"app: {key}:app"
+
+
+@contextlib.contextmanager
+def app_target(pytester, app: Any, live: bool, serve: Callable[[Any], Any]) -> Iterator[str]:
+    """The baseline's ``target`` line for ``app``: served on loopback by ``serve`` (``live``), or
+    called in-process."""
+    if live:
+        with serve(app) as url:
+            yield f"base_url: {url}"
+    else:
+        yield in_process_target(pytester, app)
 
 GOOD_HEADERS = {
     "Content-Security-Policy": "default-src 'self'",

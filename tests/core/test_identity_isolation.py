@@ -18,6 +18,7 @@ from pytest_secure.core.redaction import Redactor
 from pytest_secure.core.target import InProcessTarget, LiveTarget
 from pytest_secure.hygiene.headers import is_authenticated
 from tests.authz.apps import guest_shop
+from tests.core.project import app_target
 from tests.servers import serve_wsgi
 
 _keys = itertools.count()
@@ -100,14 +101,8 @@ def test_anonymous_cells_and_page_checks_are_a_first_visit(pytester, live):
         pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=target)})
         return pytester.runpytest("--secure", "-p", "no:cacheprovider", f"--secure-json={report}")
 
-    if live:
-        with serve_wsgi(app) as url:
-            result = secure(f"base_url: {url}")
-    else:
-        key = f"shop{next(_keys)}"
-        guest_shop.REGISTRY[key] = app
-        pytester.makepyfile(**{key: f"from tests.authz.apps import guest_shop\napp = guest_shop.REGISTRY[{key!r}]\n"})
-        result = secure(f"app: {key}:app")
+    with app_target(pytester, app, live, serve_wsgi) as target:
+        result = secure(target)
     checks = {f"{r['area']}[{r['check']}]": (r["outcome"], sorted({f["rule_id"] for f in r["findings"]}))
               for r in json.loads(report.read_text())["checks"]}
     bad = {name: v for name, v in checks.items() if v != ("passed", [])}

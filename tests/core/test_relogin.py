@@ -19,6 +19,7 @@ from pytest_secure.core.identities import MAX_FAILED_RELOGINS, Identities
 from pytest_secure.core.redaction import Redactor
 from pytest_secure.core.target import InProcessTarget, LiveTarget
 from tests.authz.apps import accounts
+from tests.core.project import app_target
 from tests.servers import serve_asgi
 
 _keys = itertools.count()
@@ -136,14 +137,8 @@ def test_items_after_a_password_change_name_the_real_cause(pytester, live):
         pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=target)})
         return pytester.runpytest("--secure", "-p", "no:cacheprovider", f"--secure-json={report}")
 
-    if live:
-        with serve_asgi(app) as url:
-            result = secure(f"base_url: {url}")
-    else:
-        key = f"acc{next(_keys)}"
-        accounts.REGISTRY[key] = app
-        pytester.makepyfile(**{key: f"from tests.authz.apps import accounts\napp = accounts.REGISTRY[{key!r}]\n"})
-        result = secure(f"app: {key}:app")
+    with app_target(pytester, app, live, serve_asgi) as target:
+        result = secure(target)
     checks = {r["check"]: (r["outcome"], r.get("error") or "") for r in json.loads(report.read_text())["checks"]}
     assert checks["PUT /me/password::alice"][0] == "passed", result.stdout.str()[-3000:]
     for path in ("/dashboard", "/users/alice"):  # the second item tried to log in again too (not cached)

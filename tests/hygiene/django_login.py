@@ -62,4 +62,3 @@ def create_app(bugs: frozenset[str] | set[str] = frozenset()) -> DjangoNotes:
     return DjangoNotes(module.__name__)
 
 
-REGISTRY: dict[str, DjangoNotes] = {}  # apps made by a test, for pytester modules to serve in-process

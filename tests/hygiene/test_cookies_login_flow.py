@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from tests.core.project import app_target, in_process_target
 from tests.hygiene import django_login
 from tests.servers import serve_wsgi
 
@@ -40,15 +41,8 @@ def run(pytester, bugs, live):
         pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=target)})
         return pytester.runpytest("--secure", "-p", "no:cacheprovider", f"--secure-json={report}")
 
-    if live:
-        with serve_wsgi(app) as url:
-            result = secure(f"base_url: {url}")
-    else:
-        key = f"app{next(_keys)}"
-        django_login.REGISTRY[key] = app
-        name = f"djlogin_{key}"
-        pytester.makepyfile(**{name: f"from tests.hygiene import django_login\napp = django_login.REGISTRY[{key!r}]\n"})
-        result = secure(f"app: {name}:app")
+    with app_target(pytester, app, live, serve_wsgi) as target:
+        result = secure(target)
     checks = {r["check"]: (r["outcome"], sorted({f["rule_id"] for f in r["findings"]}), r.get("error"))
               for r in json.loads(report.read_text())["checks"] if r["area"] == "cookies"}
     return result, checks
@@ -73,12 +67,8 @@ def test_planted_script_readable_login_cookie_is_found(pytester, live):
 
 
 def test_a_failed_login_names_the_identity_and_cause(pytester):
-    app = django_login.create_app()
-    key = f"app{next(_keys)}"
-    django_login.REGISTRY[key] = app
-    name = f"djlogin_{key}"
-    pytester.makepyfile(**{name: f"from tests.hygiene import django_login\napp = django_login.REGISTRY[{key!r}]\n"})
-    pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=f"app: {name}:app").replace(
+    target = in_process_target(pytester, django_login.create_app())
+    pytester.makefile(".yaml", **{"security-baseline": BASELINE.format(target=target).replace(
         "password: alice-pw", "password: wrong-pw")})
     result = pytester.runpytest("--secure", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)

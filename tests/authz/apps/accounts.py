@@ -26,7 +26,6 @@ from fastapi.responses import HTMLResponse
 
 USERS = ("alice", "bob", "carol", "dave")
 ADMINS = frozenset({"dave"})
-REGISTRY: dict[str, FastAPI] = {}  # apps made by a test, for pytester modules to serve in-process
 
 
 def create_app(bugs: frozenset[str] | set[str] = frozenset()) -> FastAPI:

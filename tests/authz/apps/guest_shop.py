@@ -12,8 +12,6 @@ import secrets
 
 from flask import Flask, jsonify, make_response, request
 
-REGISTRY: dict[str, Flask] = {}  # apps made by a test, for pytester modules to serve in-process
-
 
 def create_app() -> Flask:
     app = Flask(__name__)
