@@ -11,7 +11,6 @@
   error too (the check would be blind).
 """
 
-
 import pytest
 
 from tests.authz.apps import accounts
