@@ -39,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="lowest severity that fails a check (overrides gates.fail_on).")
     group.addoption("--secure-sarif", metavar="PATH", default=None, help="write a SARIF 2.1.0 report to PATH.")
     group.addoption("--secure-json", metavar="PATH", default=None, help="write a JSON report to PATH.")
+    group.addoption("--secure-html", metavar="PATH", default=None,
+                    help="write a self-contained HTML report to PATH (docs/reports.md).")
     group.addoption("--secure-min-grade", metavar="GRADE", default=None,
                     choices=("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F"),
                     help="fail when the offline HTTP-Observatory grade of grade.path (default /) is below GRADE.")

@@ -6,8 +6,11 @@ matches the classes below)::
     SecureError                  every pytest-secure error: catch this one for all of them
     ├── BaselineError            the baseline file is missing, malformed or invalid
     ├── TargetError              the target cannot be reached or answered badly
-    │   └── ScopeError           a request would leave the declared scope
+    │   ├── ScopeError           a request would leave the declared scope
+    │   └── AppRaised            in process, the application raised instead of answering (a server: 500)
     ├── AppImportError           ``target.app`` does not import
+    ├── MissingExtra             a feature needs an extra that is not installed: ``pytest-secure[fuzz]``
+    ├── BrowserUnavailable       no Playwright or no Chromium: the browser items skip with the install line
     ├── SetupError               a precondition of a check failed (login, trust preflight)
     │   └── NotGradable          the graded page answered a status the Observatory refuses
     └── DastError                a DAST scan could not run
@@ -29,7 +32,9 @@ carries what it is about as attributes; ``None`` where the code that raised it d
 - ``BaselineError.problems`` (one ``file:line:col: key.path: message`` line each), ``.path``
   (the baseline file)
 - ``TargetError.url`` (so also ``ScopeError.url``): the URL of the refused or failed request
+- ``AppRaised.raised``: the exception's type and message (``"KeyError: 'viewer'"``)
 - ``SetupError.check``: the item name of the check whose precondition failed
+- ``MissingExtra.extra`` (``"fuzz"``, ``"dast"``), ``.module`` (the library that did not import)
 - ``ZapApiError.endpoint``, ``.code``, ``.detail``
 - ``RulesFileError.path``, ``.line``; ``KnownFileError.path``
 
@@ -88,8 +93,36 @@ class ScopeError(TargetError):
     """A request was refused because its host is outside ``target.scope``; ``url`` is that request's."""
 
 
+class AppRaised(TargetError):
+    """In process, the application raised instead of answering: what a server turns into a 500.
+
+    ``raised`` is the exception's type and message."""
+
+    def __init__(self, message: str, *, url: str | None = None, raised: str = "") -> None:
+        super().__init__(message, url=url)
+        self.raised = raised
+
+
 class AppImportError(SecureError):
     """``target.app`` names a module or attribute that does not import."""
+
+
+class MissingExtra(SecureError):
+    """A feature the baseline (or a test) uses needs an optional part of pytest-secure that is not
+    installed; the message names the feature and the install line (``pip install 'pytest-secure[fuzz]'``).
+
+    ``extra`` is the extra's name, ``module`` the library that did not import.
+    """
+
+    def __init__(self, message: str, *, extra: str, module: str) -> None:
+        super().__init__(message)
+        self.extra = extra
+        self.module = module
+
+
+class BrowserUnavailable(SecureError):
+    """No Playwright or no Chromium for the browser checks: their items skip, and the message is
+    the install line (``apt-get install chromium``, ``pip install 'pytest-secure[browser]'``)."""
 
 
 class SetupError(SecureError):

@@ -84,7 +84,14 @@ class FindingRecord:
             places=tuple(clean(p) for p in finding.places))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # what dataclasses.asdict gives, without its deep copy of every value (once per finding per item)
+        data = dict(vars(self))
+        data["rule"] = dict(vars(self.rule))
+        if self.request is not None:
+            data["request"] = {**vars(self.request), "headers": dict(self.request.headers)}
+        if self.waiver is not None:
+            data["waiver"] = dict(vars(self.waiver))
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FindingRecord:

@@ -62,6 +62,7 @@ class Redactor:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._cleaned: dict[str, str] = {}  # clean()'s results; a new dict whenever a secret is added
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
@@ -73,6 +74,7 @@ class Redactor:
                 self._secrets |= new
                 ordered = sorted(self._secrets, key=len, reverse=True)
                 self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
+                self._cleaned = {}
 
     @property
     def secrets(self) -> frozenset[str]:
@@ -112,12 +114,26 @@ class Redactor:
         return neutralise(pattern.sub(MASK, text) if pattern is not None and text else text)
 
     def clean(self, text: str) -> str:
-        """Redact, then neutralise: the form every outgoing string takes."""
-        return neutralise(self.redact(text))
+        """Redact, then neutralise: the form every outgoing string takes.
+
+        Results are remembered (a rule's title and fix, a location, come back on every item) until a
+        secret is added: :meth:`add` starts a new memo, and a result computed meanwhile goes into the
+        old one, never into the new."""
+        cleaned = self._cleaned
+        done = cleaned.get(text)
+        if done is None:
+            done = neutralise(self.redact(text))
+            if len(text) <= _MEMO_TEXT and len(cleaned) < _MEMO_ENTRIES:
+                cleaned[text] = done
+        return done
 
     def header_value(self, name: str, value: str) -> str:
         """Mask a header value outright when the header carries credentials."""
         return MASK if name.lower() in _SENSITIVE_HEADERS else self.clean(value)
+
+
+_MEMO_TEXT = 2000  # longer texts (response snippets, tracebacks) are rarely seen twice
+_MEMO_ENTRIES = 20_000
 
 
 def _mask_set_cookie(match: re.Match[str]) -> str:

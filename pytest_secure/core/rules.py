@@ -47,34 +47,66 @@ def rules_from(rows: Iterable[tuple[str, str, str, int | None, str]],
 
 
 class RuleTable(Mapping[str, Rule]):
-    """An immutable id -> :class:`Rule` table. Two different rules under one id are an error."""
+    """An immutable id -> :class:`Rule` table. Two different rules under one id are an error.
 
-    def __init__(self, rules: Iterable[Rule] = ()) -> None:
-        table: dict[str, Rule] = {}
+    ``lazy`` maps an area name to a function returning that area's rules: they are loaded the
+    first time an id of that area (``"headers/..."``) is looked up, or when the whole table is
+    listed, so that a run imports only the areas whose rules it meets (docs/performance.md).
+    """
+
+    def __init__(self, rules: Iterable[Rule] = (), *,
+                 lazy: Mapping[str, Callable[[], Iterable[Rule]]] | None = None) -> None:
+        self._rules: dict[str, Rule] = {}
+        self._pending = dict(lazy or {})
+        self._add(rules)
+
+    def _add(self, rules: Iterable[Rule]) -> None:
+        table = self._rules
         for rule in rules:
             existing = table.get(rule.id)
             if existing is not None and existing != rule:
                 raise ValueError(f"rule {rule.id!r} is declared twice with different definitions")
             table[rule.id] = rule
-        self._rules = table
+
+    def _load(self, area: str) -> None:
+        loader = self._pending.pop(area, None)
+        if loader is not None:
+            self._add(loader())
+
+    def _all(self) -> dict[str, Rule]:
+        for area in list(self._pending):
+            self._load(area)
+        return self._rules
+
+    def _get(self, rule_id: str) -> Rule | None:
+        found = self._rules.get(rule_id)
+        if found is None and self._pending:
+            self._load(rule_id.split("/", 1)[0])
+            found = self._rules.get(rule_id)
+        return found
 
     def __getitem__(self, rule_id: str) -> Rule:
-        return self._rules[rule_id]
+        found = self._get(rule_id)
+        if found is None:
+            raise KeyError(rule_id)
+        return found
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._rules)
+        return iter(self._all())
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return len(self._all())
 
     def rule(self, rule_id: str) -> Rule:
         """The rule for ``rule_id``; an unknown id gets :meth:`Rule.generic`."""
-        return self._rules.get(rule_id) or Rule.generic(rule_id)
+        return self._get(rule_id) or Rule.generic(rule_id)
 
     def extended(self, rules: Iterable[Rule]) -> RuleTable:
         """A new table with ``rules`` added (an id already here keeps its first definition)."""
-        new = [r for r in rules if r.id not in self._rules]
-        return self if not new else RuleTable([*self._rules.values(), *new])
+        new = [r for r in rules if self._get(r.id) is None]
+        if not new:
+            return self
+        return RuleTable([*self._rules.values(), *new], lazy=self._pending)
 
     def sorted(self) -> list[Rule]:
-        return sorted(self._rules.values(), key=lambda r: r.id)
+        return sorted(self._all().values(), key=lambda r: r.id)

@@ -27,6 +27,9 @@ _REFUSED = ("Connection refused", "Failed to establish a new connection", "Name 
 
 def connect(proxy: str, api_key: str | None, timeout: float) -> Any:
     """A client for the ZAP listening at ``proxy`` (``http://host:port``)."""
+    from ..core.extras import require
+
+    require("dast", "dast.engine: zap")  # zaproxy is the dast extra: a MissingExtra with the install line
     cls = _client_class()
     return cls(proxies={"http": proxy, "https": proxy}, apikey=api_key, validate_status_code=True,
                timeout=timeout, proxy=proxy)

@@ -47,11 +47,39 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if "payload" not in metafunc.fixturenames:
         raise pytest.UsageError(f"{metafunc.definition.nodeid}: a test marked fuzz takes a `payload` argument")
+    if _missing_extra():  # reported once, as a usage error, when collection ends (pytest_collection_modifyitems)
+        metafunc.config.stash.setdefault(_NEEDS_EXTRA, []).append(
+            f"{metafunc.definition.nodeid}: {getattr(metafunc.function, '_psec_needs_extra', '@pytest.mark.fuzz')}")
+        return
     try:
         cases = marker_payloads(*marker.args, per_family=marker.kwargs.get("per_family", DEFAULT_PER_FAMILY))
     except ValueError as exc:
         raise pytest.UsageError(f"{metafunc.definition.nodeid}: @pytest.mark.fuzz: {exc}") from None
     metafunc.parametrize("payload", [value for _, value in cases], ids=[name for name, _ in cases])
+
+
+_NEEDS_EXTRA = pytest.StashKey[list[str]]()  # the fuzz tests collected without the fuzz extra installed
+
+
+def _missing_extra() -> bool:
+    from ..core.extras import missing
+
+    return missing("fuzz") is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    """The payload families are Hypothesis strategies: a fuzz test collected without the fuzz extra
+    stops the run with a usage error (exit 4) naming the test and the install line."""
+    needing = config.stash.get(_NEEDS_EXTRA, None)
+    if needing:
+        from ..core.errors import MissingExtra
+        from ..core.extras import require
+
+        more = f" (and {len(needing) - 1} more test(s))" if len(needing) > 1 else ""
+        try:
+            require("fuzz", needing[0] + more)
+        except MissingExtra as exc:
+            raise pytest.UsageError(str(exc)) from None
 
 
 def marker_payloads(*families: str, per_family: int = DEFAULT_PER_FAMILY) -> list[tuple[str, Any]]:
@@ -89,6 +117,9 @@ def fuzz_payloads(*families: str, max_examples: int = 50, embedded: bool = True,
     are named), optionally inside benign text, and shrinks a failure to the minimal payload."""
 
     def decorate(test: F) -> F:
+        if _missing_extra():  # no Hypothesis: the marker path reports it when collection ends
+            test._psec_needs_extra = "@fuzz_payloads"  # type: ignore[attr-defined]
+            return pytest.mark.fuzz(*families)(test)  # type: ignore[no-any-return]
         import hypothesis
 
         from . import strategies

@@ -1,7 +1,8 @@
 """What a run checks: every area's checks for the baseline, plus what plugins add.
 
-Areas are asked in the order of :data:`pytest_secure.areas.AREAS`; each only when the baseline
-has its section. Then ``pytest_secure_collect_checks`` adds the checks of conftests and of area
+Areas are asked in the order of :data:`pytest_secure.areas.ENTRIES`; each only when the baseline
+has its section, and only then imported (an area whose pip extra is not installed stops the run
+with the install line). Then ``pytest_secure_collect_checks`` adds the checks of conftests and of area
 plugins (the DAST scan's items), and ``pytest_secure_waivers`` the run's extra waivers (DAST's
 known findings). The result is fixed once per process, at session start.
 """
@@ -12,20 +13,40 @@ from collections import Counter
 
 import pytest
 
-from ..areas import AREAS
-from ..core.area import Check
+from .. import areas
+from ..core.area import Area, Check
 from ..core.baseline.model import Baseline
+from ..core.errors import MissingExtra
+from ..core.extras import require
 from ..core.session import SecureSession
+
+
+def active_areas(baseline: Baseline, config: pytest.Config | None = None) -> list[Area]:
+    """The areas this run uses, in entry order, imported now; a missing pip extra is a usage error."""
+    used = []
+    for entry in areas.ENTRIES:
+        if not entry.is_active(baseline, config):
+            continue
+        needs = entry.needs_extra(baseline)
+        if needs is not None and entry.extra is not None:
+            line, col = baseline.positions.of(needs, key=True)
+            try:
+                require(entry.extra, f"{baseline.path}:{line}:{col}: {'.'.join(str(part) for part in needs)}")
+            except MissingExtra as exc:
+                raise pytest.UsageError(str(exc)) from None
+        used.append(areas.load(entry))
+    return used
 
 
 def collect_checks(baseline: Baseline) -> list[Check]:
     """All checks the baseline asks of the areas, in area order."""
-    return [check for area in AREAS if baseline.section(area.name) is not None for check in area.collect(baseline)]
+    return [check for area in active_areas(baseline) if baseline.section(area.name) is not None
+            for check in area.collect(baseline)]
 
 
-def register_area_plugins(config: pytest.Config) -> None:
-    """Register the pytest plugin of each area that needs one (DAST scans once at session start)."""
-    for area in AREAS:
+def register_area_plugins(config: pytest.Config, baseline: Baseline) -> None:
+    """Register the pytest plugin of each area the run uses that needs one (DAST scans once at session start)."""
+    for area in active_areas(baseline, config):
         name = f"secure-{area.name}"
         if config.pluginmanager.has_plugin(name):
             continue
@@ -111,7 +132,7 @@ def _refuse_empty(baseline: Baseline) -> None:
     """A baseline whose sections yield no check at all would end in pytest's "no tests ran"
     (exit 5): say which section is empty and how to fill it. A baseline with no area section
     (identities for marker tests, the ``secure`` fixture) or with passive mode is left alone."""
-    sections = [a.name for a in AREAS if baseline.section(a.name) is not None]
+    sections = [e.name for e in areas.ENTRIES if baseline.section(e.name) is not None]
     if not sections or any(name in sections for name in _NO_ITEMS_OF_THEIR_OWN):
         return
     why = "; ".join(f"{name}: {_NOTHING_TO_CHECK.get(name, 'yields no check')}" for name in sections)

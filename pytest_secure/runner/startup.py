@@ -16,7 +16,7 @@ from ..core.errors import AppImportError, BaselineError, TargetError
 from ..core.redaction import Redactor, install_log_redaction
 from ..core.session import SecureSession, make_target
 from ..core.state import STATE
-from .collect import register_area_plugins
+from .collect import active_areas, register_area_plugins
 
 
 def baseline_path(config: pytest.Config) -> Path:
@@ -32,6 +32,7 @@ def is_xdist_worker(config: pytest.Config) -> bool:
 
 def start(config: pytest.Config) -> None:
     baseline = _load(config)
+    active_areas(baseline, config)  # import the areas the baseline uses; a missing pip extra stops here, before any I/O
     redactor = Redactor(baseline.secrets)
     install_log_redaction(redactor)
     try:
@@ -50,7 +51,7 @@ def start(config: pytest.Config) -> None:
     if baseline.target.base_url and not baseline.target.app and not is_xdist_worker(config):
         _preflight(session)
     config.stash[STATE] = session
-    register_area_plugins(config)
+    register_area_plugins(config, baseline)
     if not is_xdist_worker(config):
         from ..report.collector import SecureReporter
 

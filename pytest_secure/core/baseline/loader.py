@@ -6,8 +6,10 @@ Every problem becomes one line ``file:line:col: key.path: what was expected`` in
 
 from __future__ import annotations
 
+import copy
 import datetime
 import difflib
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +35,12 @@ def preset_names() -> list[str]:
 
 
 def load_preset(name: str) -> dict[str, Any]:
+    """The preset's data: parsed once per process, a fresh copy each call (callers may change it)."""
+    return copy.deepcopy(_parsed_preset(name))
+
+
+@functools.cache
+def _parsed_preset(name: str) -> dict[str, Any]:
     text = (resources.files(__package__) / "presets" / f"{name}.yaml").read_text("utf-8")
     data, _ = load_yaml(text)
     return data or {}
