@@ -55,6 +55,11 @@ class SecureReporter:
         self.finished = False  # the session finish ran (it does not after Ctrl-C during start-up)
         self.ctrl_c = False
 
+    def pytest_configure(self, config: pytest.Config) -> None:  # historic: called although registered late
+        from .html_extras import register
+
+        register(config)  # the findings in pytest-html's report, when pytest-html writes one
+
     def pytest_collection_finish(self, session: pytest.Session) -> None:  # not called on the xdist controller
         self.planned = [(item.nodeid, item.name, check.area) for item in session.items
                         if isinstance(check := getattr(item, "check", None), Check)]
@@ -138,7 +143,7 @@ class SecureReporter:
             terminal.write_line(self.interruption.describe(), red=True)
 
     def write_reports(self) -> None:
-        for option, writer in (("secure_sarif", "sarif"), ("secure_json", "json_report")):
+        for option, writer in (("secure_sarif", "sarif"), ("secure_json", "json_report"), ("secure_html", "html")):
             target = self.config.getoption(option)
             if not target:
                 continue

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 # the options that take a path (and so may name a file that exists)
-PATH_OPTIONS = ("--secure-json", "--secure-sarif", "--secure-baseline", "--secure-zap-plan")
+PATH_OPTIONS = ("--secure-json", "--secure-sarif", "--secure-html", "--secure-baseline", "--secure-zap-plan")
 
 
 def check(config: pytest.Config) -> None:

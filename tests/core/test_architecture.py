@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "pytest_secure"
-AREAS = ("hygiene", "authz", "fuzz", "abuse", "dast")
+AREAS = ("hygiene", "authz", "fuzz", "abuse", "dast", "browser")
 TOP_LEVEL = ("", "plugin", "areas", "docgen", "_version")  # "" is pytest_secure/__init__.py
 ALLOWED = {
     "core": ({"core", "_version"}, "core imports only core"),

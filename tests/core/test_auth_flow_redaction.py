@@ -4,7 +4,7 @@ endpoint, a TOTP shared secret, and tokens sent in a custom header and a query p
 that do not look like credentials, so only the identity's own redaction can mask them). A leaky app echoes every
 credential it gets into its headers and bodies, items are forced to fail with those requests as
 evidence (an OAuth2 token request among them), and no canary may appear in stdout, JUnit XML,
-JSON or SARIF (sibling of tests/core/test_redaction.py::test_canary_appears_in_no_output)."""
+JSON, SARIF or the HTML reports (sibling of tests/core/test_redaction.py::test_canary_appears_in_no_output)."""
 
 import importlib.util
 import textwrap
@@ -98,6 +98,7 @@ def test_login_flow_canaries_appear_in_no_output(pytester, monkeypatch, live, pa
     pytester.makepyfile(leakyflows=LEAKY_APP)
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE)})
     args = ["--secure", "-p", "no:cacheprovider", "--secure-sarif=out.sarif", "--secure-json=out.json",
+            "--secure-html=out.html",
             "--junitxml=junit.xml", "-rA", "--log-level=DEBUG", "-o", "log_cli=true", "-o", "junit_logging=all"]
     if live:
         from tests.servers import serve_wsgi
@@ -111,7 +112,7 @@ def test_login_flow_canaries_appear_in_no_output(pytester, monkeypatch, live, pa
         result = pytester.runpytest(*args)
     outputs = {
         "stdout": result.stdout.str(), "stderr": result.stderr.str(),
-        **{name: (pytester.path / name).read_text() for name in ("out.sarif", "out.json", "junit.xml")},
+        **{name: (pytester.path / name).read_text() for name in ("out.sarif", "out.json", "out.html", "junit.xml")},
     }
     for name, text in outputs.items():
         for canary in (*CANARIES.values(), *ISSUED):

@@ -47,7 +47,8 @@ def test_canary_appears_in_no_output(pytester, monkeypatch, live):
     monkeypatch.setenv("CANARY_TOKEN", CANARY)
     pytester.makepyfile(leakyapp=LEAKY_APP)
     pytester.makefile(".yaml", **{"security-baseline": textwrap.dedent(BASELINE)})
-    args = ["--secure", "--secure-sarif=out.sarif", "--secure-json=out.json", "--junitxml=junit.xml",
+    args = ["--secure", "--secure-sarif=out.sarif", "--secure-json=out.json", "--secure-html=out.html",
+            "--html=pytest-html.html", "--self-contained-html", "--junitxml=junit.xml",
             "-rA", "--log-level=DEBUG", "-o", "log_cli=true", "-o", "junit_logging=all"]
     if live:
         import importlib.util
@@ -65,14 +66,15 @@ def test_canary_appears_in_no_output(pytester, monkeypatch, live):
     result.assert_outcomes(failed=3)
     outputs = {
         "stdout": result.stdout.str(), "stderr": result.stderr.str(),
-        **{name: (pytester.path / name).read_text() for name in ("out.sarif", "out.json", "junit.xml")},
+        **{name: (pytester.path / name).read_text() for name in ("out.sarif", "out.json", "out.html", "pytest-html.html",
+                                                                    "junit.xml")},
     }
     for name, text in outputs.items():
         assert CANARY not in text, f"the canary leaked into {name}"
         assert CANARY[:12] not in text, f"part of the canary leaked into {name}"
     # the failures were really forced, and were reported with the secret masked
     assert "X-Debug-Auth must not be sent" in outputs["stdout"]
-    assert MASK in outputs["out.sarif"] and MASK in outputs["junit.xml"]
+    assert MASK in outputs["out.sarif"] and MASK in outputs["junit.xml"] and MASK in outputs["out.html"]
     assert "reproduce: curl -i -X GET" in outputs["stdout"]
 
 

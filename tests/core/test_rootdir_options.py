@@ -46,7 +46,7 @@ def run(root, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("option", ["--secure-json", "--secure-sarif"])
+@pytest.mark.parametrize("option", ["--secure-json", "--secure-sarif", "--secure-html"])
 def test_a_spaced_report_path_outside_the_project_gives_the_pointed_error(project, option):
     root, outside = project
     report = outside / "out"

@@ -67,7 +67,7 @@ def run_and_interrupt(tmp_path, baseline, reached, *options):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pytest", "--secure", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "--secure-json=out.json", "--secure-sarif=out.sarif", "-q", *options],
+         "--secure-json=out.json", "--secure-sarif=out.sarif", "--secure-html=out.html", "-q", *options],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(600):  # at most 60 s for the run to reach the app
@@ -115,6 +115,9 @@ def test_sigint_stops_the_run_and_marks_every_report_incomplete(tmp_path, blocki
     [note] = invocation["toolExecutionNotifications"]
     assert note["level"] == "error" and "interrupted" in note["message"]["text"]
     validate_sarif(tmp_path / "out.sarif")
+    page = (tmp_path / "out.html").read_text()
+    assert 'data-state="incomplete"' in page and "Security verdict: INCOMPLETE" in page
+    assert "run incomplete, interrupted (Ctrl-C): 5 checks did not run: cookies (1), headers (4)" in page
 
 
 @pytest.mark.parametrize("section", [
@@ -191,7 +194,8 @@ FAILING_FIRST = """
 @pytest.mark.parametrize("option", ["-x", "--maxfail=1"])
 def test_a_run_stopped_by_x_or_maxfail_is_marked_incomplete(pytester, option):
     make_project(pytester, FAILING_FIRST, headers={**GOOD_HEADERS, "X-Powered-By": "Express"})
-    result = pytester.runpytest("--secure", option, "--secure-json=out.json", "--secure-sarif=out.sarif")
+    result = pytester.runpytest("--secure", option, "--secure-json=out.json", "--secure-sarif=out.sarif",
+                                "--secure-html=out.html")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*run incomplete, stopped early (stopping after 1 failures*): "
                                  "3 checks did not run: headers (3)"])
@@ -204,6 +208,7 @@ def test_a_run_stopped_by_x_or_maxfail_is_marked_incomplete(pytester, option):
     assert invocation["executionSuccessful"] is False
     assert "did not run" in invocation["toolExecutionNotifications"][0]["message"]["text"]
     validate_sarif(pytester.path / "out.sarif")
+    assert 'data-state="incomplete"' in (pytester.path / "out.html").read_text()
 
 
 def test_a_complete_run_is_not_marked_incomplete(pytester):
