@@ -8,7 +8,8 @@
 * ``uploads``: a valid image is accepted; a disallowed type, one byte over the size limit, one
   pixel over the dimension limit and one upload over the rate are refused.
 * ``mass_assignment``: privileged fields slipped into a create/update body take no effect,
-  judged by reading the object back, never by the status code.
+  judged by reading the record back (as another identity, or as the account just registered),
+  never by the status code (:mod:`.mass_assignment`).
 
 Each probe sends at most a few hundred requests and stops early once it has its answer;
 preconditions that fail (an endpoint that is not there, a valid upload refused) are setup
@@ -126,8 +127,13 @@ def collect(baseline: Baseline) -> list[Check]:
     # Least disruptive first: lockout and rate-limit probes leave the target limited for a while.
     for spec in section.get("enumeration") or []:
         add("enumeration", ("abuse/user-enumeration",), spec, probe_enumeration)
-    for spec in section.get("mass_assignment") or []:
-        add("mass-assignment", ("abuse/mass-assignment",), spec, probe_mass_assignment)
+    if section.get("mass_assignment"):
+        from .mass_assignment import check_section
+
+        check_section(baseline)  # meaning errors with file:line:col: a usage error (exit 4)
+    for index, spec in enumerate(section.get("mass_assignment") or []):
+        add("mass-assignment", ("abuse/mass-assignment",), spec,
+            functools.partial(probe_mass_assignment, index=index))
     for spec in section.get("uploads") or []:
         add("upload", ("abuse/upload-type", "abuse/upload-size", "abuse/upload-dimensions", "abuse/upload-rate"), spec,
             probe_uploads)
@@ -431,80 +437,13 @@ def _without_body(response: Response) -> Any:
     return Request(req.method, req.url, dict(req.headers), "<file omitted>")
 
 
-# -- mass assignment ------------------------------------------------------------------------------
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+# -- mass assignment: abuse/mass_assignment.py -----------------------------------------------------
 
 
-def probe_mass_assignment(session: SecureSession, spec: dict[str, Any]) -> list[Finding]:
-    method, path = _split(spec["request"])
-    read_method, read_template = _split(spec["read"])
-    identity = session.identity(spec.get("identity", "anonymous"))
-    fields: dict[str, Any] = spec["fields"]
-    where = f"{method} {path}"
+def probe_mass_assignment(session: SecureSession, spec: dict[str, Any], index: int = 0) -> list[Finding]:
+    from .mass_assignment import probe
 
-    if not _PLACEHOLDER.search(read_template):  # reading the identity itself: check it lacks the privilege first
-        before = _read_json(identity, read_method, read_template, "before the probe")
-        already = [f for f, v in fields.items() if _lookup(before, f) == v]
-        if already:
-            raise SetupError(f"{read_method} {read_template} already shows {', '.join(already)} set; "
-                             "probe with an identity that lacks the privilege")
-
-    body = {**(spec.get("json") or {}), **fields}
-    response = identity.request(method, path, json=body, follow_redirects=False)
-    if response.status >= 500:
-        raise SetupError(f"{where} answered {response.status} to the probe body; the effect cannot be read back")
-    if response.status >= 400:
-        return []  # refused: the privileged fields had no effect
-    read_path = read_template
-    if _PLACEHOLDER.search(read_template):
-        try:
-            created = response.json()
-        except ValueError:
-            raise SetupError(f"{where} did not answer JSON, so {spec['read']} cannot be filled in") from None
-        read_path = _fill(read_template, created, where)
-    after = _read_json(identity, read_method, read_path, "after the probe")
-    findings = []
-    for field, value in fields.items():
-        if _lookup(after, field) == value:
-            findings.append(Finding("abuse/mass-assignment", f"the privileged field {field!r} was set to {value!r} "
-                                    f"through {where} (read back with {read_method} {read_path})", where,
-                                    evidence=f"{read_method} {read_path} -> {field}: {value!r}",
-                                    request=response.request, key=field))
-    return findings
-
-
-def _read_json(identity: Any, method: str, path: str, when: str) -> Any:
-    response = identity.request(method, path, follow_redirects=False)
-    if response.status != 200:
-        raise SetupError(f"{method} {path} answered {response.status} {when}; the object cannot be read back "
-                         "(check abuse.mass_assignment.read and the identity)")
-    try:
-        return response.json()
-    except ValueError:
-        raise SetupError(f"{method} {path} did not answer JSON {when}") from None
-
-
-def _lookup(data: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
-            return _MISSING
-    return data
-
-
-_MISSING = object()
-
-
-def _fill(template: str, data: Any, where: str) -> str:
-    def value(match: re.Match[str]) -> str:
-        found = _lookup(data, match.group(1))
-        if found is _MISSING or isinstance(found, dict | list):
-            raise SetupError(f"the answer of {where} has no {match.group(1)!r} to fill in {template}")
-        return str(found)
-
-    return _PLACEHOLDER.sub(value, template)
+    return probe(session, spec, index)
 
 
 area = SectionArea(AREA, RULES, collect)

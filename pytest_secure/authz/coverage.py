@@ -88,6 +88,7 @@ def operations(session: SecureSession, config: AuthzConfig) -> list[Operation]:
 def covered_calls(session: SecureSession, config: AuthzConfig) -> list[tuple[str, str]]:
     calls: list[Call] = [r.call for r in config.rules]
     calls += [s.call for q in config.sequences for s in q.steps]
+    calls += [s.call for r in config.rules for s in (*r.setup, *r.teardown)]
     calls += [r.call for r in config.revocations]
     for kind in config.objects.values():
         calls += [c for c in (kind.create, kind.read) if c is not None]

@@ -40,6 +40,9 @@ class Example:
 
 def explore_cell(session: SecureSession, config: AuthzConfig, rule: Rule, identity: str,
                  expected: str) -> list[Finding]:
+    from ..core.extras import require
+
+    require("fuzz", "authz explore")  # checked at start-up too (areas.py); Hypothesis is the fuzz extra
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample
 

@@ -84,20 +84,21 @@ class Runtime:
 
     def create(self, kind: ObjectKind, owner: str) -> str:
         """A fresh object owned by ``owner``; its id comes from the response at ``create.id``."""
+        from .setup import sent_body, take, with_unique
+
         assert kind.create is not None and kind.create_id is not None
-        response = kind.create.send(self.session.identity(owner))
+        values = with_unique(self.session, {})  # `{unique}` in the body: a value no other object has
+        response = kind.create.send(self.session.identity(owner), values)
         if response.status >= 400:
             raise SetupError(f"setup untrustworthy: {owner} could not create a {kind.name} object: "
                              f"{kind.create.label} answered {response.status}; fix authz.objects.{kind.name}.create")
-        try:
-            value = dig(response.json(), kind.create_id)
-        except (ValueError, KeyError, IndexError, TypeError):
-            value = None
-        if value is None or isinstance(value, dict | list):
+        value = take(kind.create_id, response, sent_body(kind.create, values))
+        if value is None:
             raise SetupError(f"setup untrustworthy: {kind.create.label} as {owner} answered {response.status} "
-                             f"without an id at {kind.create_id!r}; fix authz.objects.{kind.name}.create.id")
-        self.created.append((kind, owner, str(value)))
-        return str(value)
+                             f"without {kind.create_id.describe()}; fix authz.objects.{kind.name}.create.id "
+                             "(a create that answers no id: `{sent: field}` or `{location: true}`)")
+        self.created.append((kind, owner, value))
+        return value
 
     def cleanup(self) -> list[CreatedObject]:
         """Delete every object ``create`` made (newest first), as its owner; what happened to each."""

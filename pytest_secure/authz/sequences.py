@@ -4,6 +4,11 @@ The owner runs the steps, extracting ids as it goes, and reads ``check``. The at
 replays EVERY step (not only the last), with the owner's extracted values in place of its
 own; a read step that uses the owner's values and is allowed is a leak, and so is any
 change in what the owner's ``check`` read shows afterwards (writes judged by effect).
+
+Steps are :mod:`.setup` steps: a step with ``as:`` is sent as that identity in the owner's run
+and in the replay alike (it prepares, it is not the attacker's move); ``extract`` takes values
+from the answer or from what the step sent; ``{unique}`` is one fresh value per owner run, and
+another for each attacker's replay (its creates do not collide with the owner's).
 """
 
 from __future__ import annotations
@@ -12,12 +17,12 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import SetupError
 from ..core.findings import Finding
 from .cells import CellCheck, untrustworthy
-from .config import ALLOW, AREA, PLACEHOLDER, AuthzConfig, Sequence
+from .config import ALLOW, AREA, PLACEHOLDER, UNIQUE, AuthzConfig, Sequence
 from .outcome import ALLOWED, BLOCKED, classify, judge, path_of, snippet
 from .runtime import dig
+from .setup import extract, run_step, unique_value, with_unique
 
 if TYPE_CHECKING:
     from ..core.identities import Identity
@@ -42,12 +47,13 @@ def _runner(config: AuthzConfig, sequence: Sequence, identity: str) -> Callable[
             if victim == identity:
                 continue
             owner = session.identity(victim)
-            values = _run_as_owner(sequence, owner, victim, config)
+            values = _run_as_owner(session, sequence, owner, victim, config)
             before = _check_state(sequence, owner, values, config)
+            replay = {**values, UNIQUE: unique_value(session)}  # the owner's ids; a `{unique}` of its own cell
             for step in sequence.steps:
                 used = set(PLACEHOLDER.findall(step.call.path)) | _body_refs(step.call)
-                response = step.call.send(attacker, values)
-                if used & set(values) and not step.call.is_write \
+                response = step.call.send(session.identity(step.identity) if step.identity else attacker, replay)
+                if used & (set(values) - {UNIQUE}) and not step.call.is_write and step.identity is None \
                         and classify(response, config.matchers) == ALLOWED:
                     where = f"{step.call.method} {path_of(response)}"
                     findings.append(Finding(
@@ -67,19 +73,18 @@ def _runner(config: AuthzConfig, sequence: Sequence, identity: str) -> Callable[
     return run
 
 
-def _run_as_owner(sequence: Sequence, owner: Identity, name: str, config: AuthzConfig) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _run_as_owner(session: SecureSession, sequence: Sequence, owner: Identity, name: str,
+                  config: AuthzConfig) -> dict[str, Any]:
+    values: dict[str, Any] = with_unique(session, {})
+    where = f"sequence {sequence.name!r}"
     for step in sequence.steps:
+        if step.identity is not None:  # a step someone else sends (an admin's grant): setup
+            run_step(session, step, step.identity, values, where)
+            continue
         response = step.call.send(owner, values)
         if judge(ALLOW, response, config.matchers).verdict == BLOCKED:
             raise untrustworthy(name, step.call.method, response)
-        for var, path in step.extract.items():
-            try:
-                values[var] = dig(response.json(), path)
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise SetupError(f"setup untrustworthy: sequence {sequence.name!r}: {step.call.label} as {name} "
-                                 f"has no {path!r} in its answer ({snippet(response)}); fix the step's "
-                                 "extract") from None
+        extract(step, response, values, name, where)
     return values
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,17 @@ _RULES = (
      "Build JSON with a serialiser (json.dumps, the framework's JSON response), never by pasting input into text."),
     ("fuzz/sensitive-data", "Password, password hash or secret in a response", "high", 200,
      "Serialise responses through an explicit output schema that leaves out passwords, hashes, secrets and keys."),
+    ("fuzz/cross-user-data", "Another user's personal data in a response", "high", 359,
+     "Scope queries to the caller (WHERE owner = current user) and serialise only the caller's own personal fields; "
+     "list other users through a public view without e-mails, phones or addresses."),
+    ("fuzz/cross-user-conflict", "Server error when a second user creates the same thing", "medium", 362,
+     "Scope uniqueness to the owner (or answer 409 Conflict): one user's data must not make another's request fail."),
+    ("fuzz/cross-user-read", "One user reads an object another user created", "high", 639,
+     "Check ownership on every read by id: answer 404 (or 403) for another user's object."),
+    ("fuzz/use-after-free", "A deleted resource is still served", "medium", 672,
+     "Make DELETE remove the resource for every reader (and every cache); answer 404 or 410 afterwards."),
+    ("fuzz/resource-unavailable", "A created resource cannot be read back", "low", None,
+     "Answer a create only once the resource is stored and readable through the link the document names."),
     ("fuzz/response-schema", "Response does not match its documented schema", "low", None,
      "Make the response match the OpenAPI document (or fix the document): clients and gateways trust it."),
     ("fuzz/undocumented-status", "Response status not documented for the operation", "low", None,
@@ -98,6 +110,12 @@ class FuzzConfig:
     max_seconds: float = 120.0  # wall-clock budget per operation (fuzz.max_seconds)
     sensitive_fields: tuple[str, ...] = ()  # fuzz.sensitive_fields.fields
     sensitive_allow: tuple[str, ...] = ()  # fuzz.sensitive_fields.allow
+    # identity -> its known personal values (its login's user name or e-mail, fuzz.cross_user.values)
+    known_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    personal_fields: tuple[str, ...] = ()  # fuzz.cross_user.fields
+    may_see_others: tuple[str, ...] = ()  # fuzz.cross_user.may_see_others
+    scenarios: bool = True  # fuzz.scenarios: cross-user create/read scenarios (two identities, destructive)
+    stateful: bool = False  # fuzz.stateful: schemathesis's state machine (links; destructive)
 
     @classmethod
     def from_baseline(cls, baseline: Baseline) -> FuzzConfig:
@@ -124,7 +142,8 @@ class FuzzConfig:
             max_examples=int(section.get("max_examples", 100)),
             seed=int(seed),
             shrink=bool(section.get("shrink", True)),
-            payloads=tuple(section.get("payloads", strategies.FAMILIES)),
+            payloads=tuple(f for f in section.get("payloads", strategies.FAMILIES)
+                           if f not in (section.get("exclude_payloads") or ())),
             oracles=tuple(section.get("oracles", fuzzer.DEFAULT_ORACLE_NAMES)),
             max_response_time=float(section.get("max_response_time", 2.0)),
             regressions=baseline.path.parent / section.get("regressions", ".secure/regressions.yaml"),
@@ -133,15 +152,48 @@ class FuzzConfig:
             max_seconds=float(section.get("max_seconds", fuzzer.DEFAULT_MAX_SECONDS)),
             sensitive_fields=tuple((section.get("sensitive_fields") or {}).get("fields") or ()),
             sensitive_allow=tuple((section.get("sensitive_fields") or {}).get("allow") or ()),
+            known_values=known_values(baseline, (section.get("cross_user") or {}).get("values") or {}),
+            personal_fields=tuple((section.get("cross_user") or {}).get("fields") or ()),
+            may_see_others=tuple((section.get("cross_user") or {}).get("may_see_others") or ()),
+            scenarios=bool(section.get("scenarios", True)),
+            stateful=bool(section.get("stateful", False)),
         )
 
-    def settings(self) -> Any:
+    def settings(self, identity: str | None = None) -> Any:
+        """The engine's settings; for ``identity``, with the other identities' known values."""
         from .engine import FuzzSettings
 
+        others = () if identity is None or identity in self.may_see_others else tuple(
+            (name, values) for name, values in self.known_values if name != identity)
         return FuzzSettings(max_examples=self.max_examples, seed=self.seed, shrink=self.shrink,
                             families=self.payloads, oracles=self.oracles, max_response_time=self.max_response_time,
                             destructive=self.destructive, max_seconds=self.max_seconds,
-                            sensitive_fields=self.sensitive_fields, sensitive_allow=self.sensitive_allow)
+                            sensitive_fields=self.sensitive_fields, sensitive_allow=self.sensitive_allow,
+                            others=others, personal_fields=self.personal_fields)
+
+
+_SECRET_KEY = re.compile(r"pass|secret|token|otp|code|key|pin", re.I)
+
+
+def known_values(baseline: Baseline, declared: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each identity's known personal values: the non-secret text fields of its login (user name,
+    e-mail), its OAuth2 or Basic user name, and those ``fuzz.cross_user.values`` lists for it."""
+    found: dict[str, list[str]] = {}
+    for name, identity in baseline.identities.items():
+        values: list[str] = []
+        login = identity.login
+        if login is not None:
+            for fields in (login.json or {}, login.form or {}):
+                values += [str(v) for k, v in fields.items() if isinstance(v, str) and not _SECRET_KEY.search(str(k))]
+        if identity.oauth2 is not None and identity.oauth2.username:
+            values.append(identity.oauth2.username)
+        if identity.basic is not None:
+            values.append(identity.basic[0])
+        found[name] = values
+    for name, values in declared.items():
+        found.setdefault(str(name), []).extend(str(v) for v in values or ())
+    return tuple((name, tuple(dict.fromkeys(v for v in values if v))) for name, values in found.items()
+                 if name != "anonymous" and values)
 
 
 def _normalise(spec: str) -> str:
@@ -229,6 +281,7 @@ def collect(baseline: Baseline) -> list[Check]:
                 raise SetupError(message)
 
             return [Check(AREA, "openapi", RULE_IDS, broken)]
+    documented = labels  # the scenarios pair the document's operations, fuzzed or not
     labels = [label for label in labels if not any(fnmatch.fnmatchcase(label, pattern) for pattern in config.exclude)]
     many = len(config.identities) > 1
     checks = []
@@ -239,7 +292,31 @@ def collect(baseline: Baseline) -> list[Check]:
             if not config.destructive and not is_safe_operation(label):
                 run = _skipped(label)
             checks.append(Check(AREA, name, RULE_IDS, run, path=label.split(" ", 1)[1]))
+    return checks + _scenario_checks(source, documented) + _stateful_checks(source)
+
+
+def _scenario_checks(source: SchemaSource, labels: list[str]) -> list[Check]:
+    """One cross-user scenario per create/read pair, when two identities fuzz (fuzz.identities)."""
+    from .scenarios import pairs
+
+    config = source.config
+    people = [name for name in config.identities if name != "anonymous"]
+    if not config.scenarios or len(people) < 2:
+        return []
+    checks = []
+    for pair in pairs(labels):
+        run = _scenario(source, pair, people[0], people[1]) if config.destructive else _skipped(pair.create)
+        checks.append(Check(AREA, pair.name, RULE_IDS, run, path=pair.read.split(" ", 1)[1]))
     return checks
+
+
+def _scenario(source: SchemaSource, pair: Any, first: str, second: str):  # type: ignore[no-untyped-def]
+    def run(session: SecureSession) -> list[Finding]:
+        from .scenarios import run as run_scenario
+
+        return run_scenario(session, source.get(), pair, first, second)
+
+    return run
 
 
 def _skipped(label: str):  # type: ignore[no-untyped-def]
@@ -259,24 +336,14 @@ def _skipped(label: str):  # type: ignore[no-untyped-def]
 
 def _runner(source: SchemaSource, label: str, identity_name: str):  # type: ignore[no-untyped-def]
     def run(session: SecureSession) -> list[Finding]:
-        from .engine import OperationFuzzer, SendOptions
+        from .engine import OperationFuzzer
         from .regressions import RegressionStore
 
         config = source.config
         schema = source.get()
-        identity = session.identity(identity_name)
-        identity.ensure_logged_in()
-        target = session.target
-        if not target.scope.allows(target.base_url):
-            raise SetupError(f"refusing to fuzz {target.base_url}: it is outside target.scope")
-        headers, cookies = identity.credentials()  # the CSRF token of writes included
-        send = SendOptions(base_url=target.base_url, headers={**target.default_headers, **headers},
-                           cookies=cookies, params=identity.query_params(), app=getattr(target, "app", None),
-                           timeout=target.timeout,
-                           verify=getattr(getattr(target, "session", None), "verify", True),
-                           max_body_bytes=target.max_body_bytes, session=getattr(target, "session", None))
+        send = _send_options(session, identity_name)
         store = RegressionStore(config.regressions)
-        fuzzer = OperationFuzzer(schema, label, config.settings(), identity=identity_name)
+        fuzzer = OperationFuzzer(schema, label, config.settings(identity_name), identity=identity_name)
         result = fuzzer.run(send, store.for_operation(label, identity_name))
         if config.record and result.new_regressions:
             try:
@@ -285,6 +352,46 @@ def _runner(source: SchemaSource, label: str, identity_name: str):  # type: igno
                 raise SetupError(f"cannot write the regressions file {config.regressions}: {exc}; "
                                  "make it writable or set fuzz.record: false") from None
         return result.findings
+
+    return run
+
+
+def _send_options(session: SecureSession, identity_name: str) -> Any:
+    """How the engine sends as ``identity_name``: its own credentials, through the run's target."""
+    from .engine import SendOptions
+
+    identity = session.identity(identity_name)
+    identity.ensure_logged_in()
+    target = session.target
+    if not target.scope.allows(target.base_url):
+        raise SetupError(f"refusing to fuzz {target.base_url}: it is outside target.scope")
+    headers, cookies = identity.credentials()  # the CSRF token of writes included
+    return SendOptions(base_url=target.base_url, headers={**target.default_headers, **headers},
+                       cookies=cookies, params=identity.query_params(), app=getattr(target, "app", None),
+                       timeout=target.timeout, verify=getattr(getattr(target, "session", None), "verify", True),
+                       max_body_bytes=target.max_body_bytes, session=getattr(target, "session", None))
+
+
+def _stateful_checks(source: SchemaSource) -> list[Check]:
+    """``fuzz.stateful: true``: one walk of schemathesis's state machine per fuzz identity."""
+    config = source.config
+    if not config.stateful:
+        return []
+    many = len(config.identities) > 1
+    checks = []
+    for identity in config.identities:
+        name = f"stateful::{identity}" if many else "stateful"
+        run = _stateful(source, identity) if config.destructive else _skipped("stateful links (POST, DELETE)")
+        checks.append(Check(AREA, name, RULE_IDS, run))
+    return checks
+
+
+def _stateful(source: SchemaSource, identity_name: str):  # type: ignore[no-untyped-def]
+    def run(session: SecureSession) -> list[Finding]:
+        from .stateful import run as walk
+
+        return walk(source.get(), _send_options(session, identity_name), source.config.settings(identity_name),
+                    identity_name)
 
     return run
 

@@ -1,8 +1,12 @@
 """OpenAPI-driven fuzzing of one operation through schemathesis 4.x.
 
 Schemathesis generates the requests (examples, coverage and fuzzing phases, positive and
-negative data) exactly as its own pytest integration does; pytest-secure adds three things:
+negative data) exactly as its own pytest integration does; pytest-secure adds four things:
 
+* a directed plan first (:mod:`pytest_secure.fuzz.coverage`): each payload family once into
+  every input the schema declares (optional and nested body fields, parameter and header names),
+  encoded as the field expects, after a few benign requests that give the operation's latency
+  baseline, against which time-based payloads are judged (:meth:`OperationFuzzer.slow_bound`);
 * payload injection: schema-local ``flatmap_*`` hooks replace, in about half of the
   generated cases, one text value of the query, path or body with a payload from
   :mod:`pytest_secure.fuzz.strategies` (the other half keep schemathesis's own data, and shrinking
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import re
+import statistics
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -35,8 +40,8 @@ from ..core.errors import SetupError, TargetError
 from ..core.findings import Finding, Request, Severity
 from ..core.redaction import neutralise
 from ..core.target import ScopeGuard
+from . import coverage, strategies
 from . import oracles as oracle_module
-from . import strategies
 from .pacing import OperationStats, Pacer, Stop, record_stats
 from .regressions import CASE_KEYS, Regression, clean_case
 
@@ -67,6 +72,7 @@ ORACLE_NAMES: dict[str, oracle_module.Oracle | None] = {
     "sensitive-echo": oracle_module.no_sensitive_echo,
     "invalid-json": oracle_module.no_invalid_json,
     "sensitive-data": None,  # built from fuzz.sensitive_fields
+    "cross-user-data": None,  # built from the other identities' known values (fuzz.cross_user)
     "slow-response": None,  # built from max_response_time
     "invalid-input": None,  # schemathesis's negative_data_rejection
     # schemathesis's own conformance checks: the answer must match the document (opt-in)
@@ -82,8 +88,18 @@ DEFAULT_ORACLE_NAMES = tuple(name for name in ORACLE_NAMES if name not in CONFOR
 MAX_ROUNDS = len(ORACLE_NAMES) + 2
 # Directed payloads per family and text parameter (the first ones of each family's list).
 DIRECTED_PER_FAMILY = 2
+# The operation's latency baseline: benign requests sent before the directed payloads; an answer to
+# a time-based payload slower than max(TIME_FACTOR x their median, TIME_FLOOR) is slow (never more
+# than max_response_time, the bound of every other request).
+BASELINE_REQUESTS = 3
+TIME_FAMILIES = frozenset({"redos", "sqli-time"})  # payloads judged by the time they take
+TIME_FACTOR = 10.0
+TIME_FLOOR = 1.0
 # Rules judged by time: never shrunk by Hypothesis, confirmed by a replay on an idle server instead.
 TIME_RULES = frozenset({"fuzz/slow-response"})
+# Rules about what an answer carries whatever the input (a password hash, another user's e-mail):
+# one finding per operation, not one per parameter the payloads went into.
+PLACELESS_RULES = frozenset({"fuzz/sensitive-data", "fuzz/cross-user-data"})
 DEFAULT_MAX_SECONDS = 120.0
 # Failure classes of schemathesis's own checks -> our rule ids
 _SCHEMATHESIS_RULES = {"AcceptedNegativeData": "fuzz/invalid-input-accepted", "ServerError": "fuzz/server-error",
@@ -111,6 +127,10 @@ class FuzzSettings:
     max_seconds: float = DEFAULT_MAX_SECONDS  # wall-clock budget of the operation (fuzz.max_seconds)
     sensitive_fields: tuple[str, ...] = ()  # fuzz.sensitive_fields.fields: more field-name regexes
     sensitive_allow: tuple[str, ...] = ()  # fuzz.sensitive_fields.allow: names/paths that may carry them
+    # the other identities' known values (user name, e-mail: fuzz.cross_user), judged in the answers to
+    # this one; empty for an identity that may see everyone's (fuzz.cross_user.may_see_others)
+    others: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    personal_fields: tuple[str, ...] = ()  # fuzz.cross_user.fields: replaces the default personal field names
 
 
 @dataclass
@@ -291,7 +311,7 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
 
     from hypothesis import strategies as st
 
-    families = tuple(families)
+    families = tuple(f for f in families if f not in strategies.DIRECTED_ONLY_FAMILIES)
     if not families:
         return
 
@@ -314,8 +334,21 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
         if isinstance(body, str):
             found.append(("body", (), "text", None))
         elif isinstance(body, dict | list):
-            found += [("body", path, "any", None) for path, _ in _leaves(body)]
+            declared = {f.path: f for f in body_fields(case.operation)}
+            present = [path for path, _ in _leaves(body)]
+            # payloads go into the fields the schema declares (negative data invents keys of its
+            # own; a place per invented key would make one finding per key)
+            found += [("body", path, "any", None) for path in present if not declared or _generic(path) in declared]
+            if isinstance(body, dict):  # the declared fields the case left out (optional, nested)
+                found += [("body", f.path, "any", f.max_length) for f in declared.values() if f.path not in present]
         return tuple(found)
+
+    @functools.lru_cache(maxsize=256)
+    def declared_body_fields(label: str) -> tuple[coverage.Field, ...]:
+        return tuple(coverage.body_fields(schema.find_operation_by_label(label)))
+
+    def body_fields(operation: Any) -> tuple[coverage.Field, ...]:
+        return declared_body_fields(operation.label)
 
     @functools.lru_cache(maxsize=512)
     def picks(shape: tuple[tuple[str, tuple[Any, ...], str, int | None], ...]) -> Any:
@@ -331,7 +364,7 @@ def install_payload_hooks(schema: Any, families: Iterable[str]) -> None:
             return case
         container, path, _kind, _length = shape[pick[0]]
         current = getattr(case, container)
-        setattr(case, container, pick[1] if not path else _replaced(current or {}, path, pick[1]))
+        setattr(case, container, pick[1] if not path else coverage.placed(current or {}, path, pick[1]))
         _remember_place(case, container, path, pick[1])
         return case
 
@@ -380,7 +413,8 @@ def place_label(place: Place | None) -> str:
     if place is None:
         return ""
     container, path = place
-    name = {"query": "query parameter", "path_parameters": "path parameter", "body": "body"}.get(container, container)
+    name = {"query": "query parameter", "path_parameters": "path parameter", "body": "body", "headers": "header",
+            coverage.QUERY_NAME: "query parameter name", coverage.HEADER_NAME: "header name"}.get(container, container)
     if not path:
         return name
     text = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(path))
@@ -430,6 +464,11 @@ def _first_payloads(family: str, max_length: int | None) -> list[Any]:
     return list(elements)[:DIRECTED_PER_FAMILY]
 
 
+def _generic(path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``path`` with every array index as 0 (how :mod:`.coverage` names array items)."""
+    return tuple(0 if isinstance(p, int) else p for p in path)
+
+
 def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any, ...], Any]]:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -439,15 +478,6 @@ def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterable[tuple[tuple[Any,
             yield from _leaves(item, (*path, index))
     elif path and not isinstance(value, bytes | bytearray):
         yield path, value
-
-
-def _replaced(value: Any, path: tuple[Any, ...], payload: Any) -> Any:
-    result = copy.deepcopy(value)
-    node = result
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = payload
-    return result
 
 
 # -- running -------------------------------------------------------------------------------------
@@ -520,6 +550,8 @@ class OperationFuzzer:
         self.operation = self._find_operation()
         self.checks = self._checks()
         self.directed_count = 0  # directed requests sent; they count against max_examples
+        self.baseline_latency: float | None = None  # median of the benign requests (_measure_baseline)
+        self._time_judged = False  # the request in flight carries a directed time-based payload
 
     def _find_operation(self) -> Any:
         try:
@@ -536,8 +568,11 @@ class OperationFuzzer:
         chosen = [o for name, o in ORACLE_NAMES.items() if o is not None and name in self.settings.oracles]
         if "sensitive-data" in self.settings.oracles:
             chosen.append(oracle_module.sensitive_data(self.settings.sensitive_fields, self.settings.sensitive_allow))
+        if "cross-user-data" in self.settings.oracles and self.settings.others:
+            chosen.append(oracle_module.cross_user_data(self.identity or "anonymous", dict(self.settings.others),
+                                                        self.settings.personal_fields))
         if "slow-response" in self.settings.oracles:
-            chosen.append(oracle_module.within_time(self.settings.max_response_time))
+            chosen.append(oracle_module.within_time(lambda: self.slow_bound()))
         checks = oracle_module.schemathesis_checks(chosen)
         if "invalid-input" in self.settings.oracles:
             checks.append(_negative_data_rejection)
@@ -599,13 +634,16 @@ class OperationFuzzer:
         """A (place, rule) not found yet; an input whose place is unknown is new only for a rule
         found nowhere yet (it may be a place already reported)."""
         known = set(known)
+        if rule in PLACELESS_RULES:
+            label = ""
         return (label, rule) not in known if label else all(r != rule for _, r in known)
 
     def _record(self, observed: _Observed, how: str, severity: Severity | None = None) -> None:
         label = place_label(observed.place)
         for rule in observed.rules:
-            if self._is_new(rule, label, self.found):
-                self.found[(label, rule)] = _Hit(observed, how, severity)
+            where = "" if rule in PLACELESS_RULES else label
+            if self._is_new(rule, where, self.found):
+                self.found[(where, rule)] = _Hit(observed, how, severity)
 
     # -- one exchange, paced -------------------------------------------------------------------
     def _exchange(self, case: Any, place: Place | None) -> _Observed | None:
@@ -726,52 +764,73 @@ class OperationFuzzer:
 
     # -- directed payloads -------------------------------------------------------------------
     def _directed(self) -> None:
-        """Send the first payload of every family once into every text parameter of the
-        simplest valid request (then the second ones, budget permitting), so that each family
-        reaches each parameter whatever the seed. These requests count against
-        ``max_examples``: the first payloads of all (parameter, family) pairs may use all of
-        it; pairs left out (budget or time) are listed in the operation's summary."""
-        plan, pairs = self._directed_plan()
-        limit = min(self.settings.max_examples, max(self.settings.max_examples // 2, len(pairs)))
+        """The directed plan (:mod:`pytest_secure.fuzz.coverage`): the operation's latency baseline
+        (a few benign requests), then the first payload of every family once into every input the
+        schema declares (optional and nested body fields, parameter and header names included;
+        base64-encoded where the field carries base64), then the same payloads URL-, double-URL-
+        and JSON-escaped, then the second payloads, budget permitting, so that each family reaches
+        each field whatever the seed. These requests count against ``max_examples``: the first
+        payloads of all (field, family) pairs may use all of it; pairs left out (budget or time)
+        are listed in the operation's summary."""
+        plan, first = self._directed_plan()
+        if not plan:
+            return
+        self._measure_baseline()
+        limit = min(self.settings.max_examples, max(self.settings.max_examples // 2, len(first)))
         sent: set[tuple[str, str]] = set()
         try:
-            for family, location, path, payload in plan[:limit]:
-                place: Place = (location, path)
-                case = self._with_value(self._base_case(), location, path, payload)
+            for item in plan[:limit]:
+                place: Place = (item.field.location, item.field.path)
+                case = self._with_value(self._base_case(), item.field.location, item.field.path, item.value)
                 self.directed_count += 1
-                observed = self._exchange(case, place)
-                sent.add((place_label(place), family))
+                self._time_judged = item.family in TIME_FAMILIES
+                try:
+                    observed = self._exchange(case, place)
+                finally:
+                    self._time_judged = False
+                if item.rank == 0 and not (item.encoding and item.encoding != item.field.encoded):
+                    sent.add((place_label(place), item.family))
                 if observed is not None:
-                    self._record(observed, "found by a directed payload")
+                    how = f"found by a directed payload ({item.family}, {item.encoding}-encoded)" if item.encoding \
+                        else f"found by a directed payload ({item.family})"
+                    self._record(observed, how)
         finally:
+            pairs = dict.fromkeys((place_label((p.field.location, p.field.path)), p.family) for p in first)
             self.stats.skipped = [f"{label}: {family}" for label, family in pairs if (label, family) not in sent]
 
-    def _directed_plan(self) -> tuple[list[tuple[str, str, tuple[Any, ...], Any]], list[tuple[str, str]]]:
-        """(family, location, path, payload) in sending order, rank by rank, and the
-        (place label, family) pairs that have a first payload."""
-        if not self.settings.families or self.settings.max_examples < 4:
-            return [], []
+    def _measure_baseline(self) -> None:
+        """The operation's own latency: the median of :data:`BASELINE_REQUESTS` benign requests
+        (the simplest valid one). Time-based findings are judged against it (:meth:`slow_bound`)."""
         base = self._base_case()
         if base is None:
+            return
+        latencies = []
+        for _ in range(BASELINE_REQUESTS):
+            started = time.monotonic()
+            observed = self._exchange(base, None)
+            latencies.append(time.monotonic() - started)
+            if observed is not None:
+                self._record(observed, "found by a benign request (the operation's latency baseline)")
+            self.directed_count += 1
+        self.baseline_latency = statistics.median(latencies)
+
+    def slow_bound(self) -> float:
+        """Seconds above which an answer is slow: ``max_response_time``; for a directed time-based
+        payload (``redos``, ``sqli-time``), less once the operation's baseline latency is known:
+        ``max(TIME_FACTOR x baseline, TIME_FLOOR)``."""
+        bound = self.settings.max_response_time
+        if self.baseline_latency is not None and self._time_judged:
+            bound = min(bound, max(TIME_FACTOR * self.baseline_latency, TIME_FLOOR))
+        return bound
+
+    def _directed_plan(self) -> tuple[list[coverage.Planned], list[coverage.Planned]]:
+        """The requests in sending order, and the first-rank ones (one per field and family)."""
+        if not self.settings.families or self.settings.max_examples < 4:
             return [], []
-        places: list[tuple[str, tuple[Any, ...], int | None]] = [
-            (location, (name,), length)
-            for location in ("path_parameters", "query")
-            for name, length in _text_parameters(self.operation, location).items()
-        ]
-        if isinstance(base.body, dict):
-            places += [("body", path, None) for path, leaf in _leaves(base.body) if isinstance(leaf, str)]
-        plan = []
-        pairs = []
-        for rank in range(DIRECTED_PER_FAMILY):
-            for family in self.settings.families:
-                for location, path, length in places:
-                    payloads = _first_payloads(family, length)
-                    if rank < len(payloads):
-                        plan.append((family, location, path, payloads[rank]))
-                        if rank == 0:
-                            pairs.append((place_label((location, path)), family))
-        return plan, pairs
+        if self._base_case() is None:
+            return [], []
+        fields = coverage.declared_fields(self.operation)
+        return coverage.plan(fields, self.settings.families, _first_payloads, DIRECTED_PER_FAMILY)
 
     def _with_value(self, base: Any, location: str, path: tuple[Any, ...], value: Any) -> Any:
         from schemathesis.core import NOT_SET
@@ -782,9 +841,13 @@ class OperationFuzzer:
         }
         body = copy.deepcopy(base.body) if not oracle_module._is_not_set(base.body) else NOT_SET
         if location == "body":
-            body = _replaced(body, path, value)
+            body = coverage.placed(body if isinstance(body, dict | list) else {}, path, value)
+        elif location == coverage.QUERY_NAME:
+            parts["query"][str(value)] = "1"
+        elif location == coverage.HEADER_NAME:
+            parts["headers"][str(value)] = "1"
         else:
-            parts[location] = _replaced(parts[location], path, value)
+            parts[location] = coverage.placed(parts[location], path, value)
         return self.operation.Case(body=body, media_type=base.media_type, **parts)
 
     def _generate(self, budget: int) -> None:
@@ -891,6 +954,8 @@ class OperationFuzzer:
             timed_out = True
             problems = [("fuzz/slow-response", "no answer within the request timeout",
                          str(exc) if is_too_slow(exc) else f"no answer within {send.timeout:g}s")]
+        except requests.exceptions.InvalidHeader:
+            return None  # the client refused to send a header name or value: nothing reached the server
         except requests.ConnectionError as exc:
             problems = [("fuzz/server-error", "the connection failed while handling crafted input (crash?)",
                          neutralise(str(exc))[:200])]

@@ -32,10 +32,12 @@ from typing import Any
 from ..core.cards import luhn
 from ..core.public import hides_internals
 from ..core.target import HeaderLookup
+from .coverage import decoded_forms
 from .strategies import COMMAND_MARKER, EVAL_FACTORS, EVAL_MARKER, INJECTED_COOKIE, INJECTED_HEADER
 
 __all__ = [
-    "DEFAULT_ORACLES", "Exchange", "Oracle", "Problem", "assert_safe", "exchange_from", "invalid_input_rejected",
+    "DEFAULT_ORACLES", "Exchange", "Oracle", "Problem", "assert_safe", "cross_user_data", "exchange_from",
+    "invalid_input_rejected",
     "judge", "no_command_execution", "no_database_error", "no_file_disclosure", "no_injected_header",
     "no_invalid_json", "no_open_redirect", "no_sensitive_data", "no_sensitive_echo", "no_server_error",
     "no_stack_trace", "no_template_evaluation", "no_unencoded_reflection", "register", "schemathesis_checks",
@@ -364,12 +366,16 @@ def no_injected_header(ex: Exchange) -> Problem | None:
 # -- time, validation, echo -----------------------------------------------------------------------
 
 
-def within_time(bound: float) -> Oracle:
-    """An oracle that fails responses slower than ``bound`` seconds (ReDoS, algorithmic DoS)."""
+def within_time(bound: float | Callable[[], float]) -> Oracle:
+    """An oracle that fails responses slower than ``bound`` seconds (ReDoS, algorithmic DoS);
+    ``bound`` may be a function, read at each response (the fuzz engine's bound follows the
+    operation's own latency baseline)."""
 
     def no_slow_response(ex: Exchange) -> Problem | None:
-        if ex.elapsed > bound:
-            return Problem("fuzz/slow-response", f"the response took {ex.elapsed:.2f}s, more than the {bound:g}s bound",
+        limit = bound() if callable(bound) else bound
+        if ex.elapsed > limit:
+            return Problem("fuzz/slow-response",
+                           f"the response took {ex.elapsed:.2f}s, more than the {limit:.3g}s bound",
                            f"elapsed {ex.elapsed:.3f}s")
         return None
 
@@ -522,6 +528,68 @@ def sensitive_data(fields: Iterable[str] = (), allow: Iterable[str] = ()) -> Ora
 
 no_sensitive_data = sensitive_data()
 no_sensitive_data.__doc__ = "Passwords, password hashes, secrets or identity numbers in a JSON response."
+
+
+# Field names (compared lower-case, "-" and "_" removed) that carry a person's data: another
+# identity's known value in one of them is that person's data (fuzz.cross_user.fields replaces them).
+DEFAULT_PERSONAL_FIELDS: tuple[str, ...] = (
+    r"\w*e?mail(?:address)?|\w*(?:phone|mobile|telephone|tel)(?:number)?|\w*address|street|city|zip(?:code)?|"
+    r"post(?:al)?code|(?:date)?(?:of)?birth(?:date|day)?|dob|username|user|login|owner|\w*name|ssn|iban",
+)
+MIN_KNOWN_VALUE = 3  # shorter known values match by chance
+
+
+def cross_user_data(viewer: str, others: Mapping[str, Iterable[str]], fields: Iterable[str] = ()) -> Oracle:
+    """An oracle that finds, in a 2xx JSON answer to ``viewer``, a personal field (an e-mail, a phone,
+    an address, a user name: :data:`DEFAULT_PERSONAL_FIELDS`, or ``fields``, regexes searched in
+    the field name) whose value is a known value of another identity (``others``: identity ->
+    its user name, e-mail ...). A value the request itself sent is an echo, not a leak."""
+    patterns = [re.compile(p, re.I) for p in fields] if fields else None
+    default = re.compile("|".join(f"(?:{p})" for p in DEFAULT_PERSONAL_FIELDS))
+    known = {str(v).strip().lower(): who for who, values in others.items() if who != viewer
+             for v in values if len(str(v).strip()) >= MIN_KNOWN_VALUE}
+
+    def personal(name: str) -> bool:
+        if patterns is not None:
+            return any(p.search(name) for p in patterns)
+        return bool(default.fullmatch(re.sub(r"[-_\s]", "", name.lower())))
+
+    def no_cross_user_data(ex: Exchange) -> Problem | None:
+        if not known or not ex.is_json or not (200 <= ex.status < 300):
+            return None
+        ok, document = ex.json_body
+        if not ok:
+            return None
+        sent = {v.strip().lower() for v in ex.inputs}
+        budget = [MAX_JSON_NODES]
+
+        def walk(value: Any, path: str, name: str) -> Problem | None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return None
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    found = walk(item, f"{path}.{key}" if path else str(key), str(key))
+                    if found:
+                        return found
+                return None
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    found = walk(item, f"{path}[{i}]", name)
+                    if found:
+                        return found
+                return None
+            if not isinstance(value, str) or not name or not personal(name):
+                return None
+            owner = known.get(value.strip().lower())
+            if owner is None or value.strip().lower() in sent:
+                return None
+            return Problem("fuzz/cross-user-data", f"the answer to {viewer} carries personal data of {owner} "
+                           f"in {path}", f"{path}: {_masked(value)} (a known value of {owner})")
+
+        return walk(document, "", "")
+
+    return no_cross_user_data
 
 
 DEFAULT_ORACLES: tuple[Oracle, ...] = (
@@ -699,6 +767,10 @@ def exchange_from_case(response: Any, case: Any) -> Exchange:
 def _exchange_from_case(response: Any, case: Any) -> Exchange:
     body = case.body if not _is_not_set(case.body) else None
     inputs, sensitive = collect_inputs(case.path_parameters, case.query, dict(case.headers or {}), case.cookies, body)
+    # the names of query parameters and headers are input too, and so is what a server makes of
+    # an encoded value once it decodes it (base64, URL, JSON escapes)
+    names = [str(k) for k in (*dict(case.query or {}), *dict(case.headers or {}))]
+    inputs = tuple(dict.fromkeys([*inputs, *names, *(form for value in inputs for form in decoded_forms(value))]))
     meta = getattr(case, "meta", None)
     invalid = bool(meta is not None and meta.generation.mode.is_negative)
     ex = exchange_from(response, inputs, sensitive=sensitive, invalid_input=invalid)

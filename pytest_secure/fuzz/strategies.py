@@ -10,7 +10,9 @@ The payloads that prove an effect carry markers the oracles recognise
 (:mod:`pytest_secure.fuzz.oracles`): template and command payloads compute
 ``9137*7331 = 66983347``, header injection adds ``X-Psec-Injected``, redirects aim at the
 reserved host ``psec-redirect.invalid`` (the ``.invalid`` TLD never resolves, so nothing is
-ever sent there). No payload sleeps or opens connections.
+ever sent there). No payload opens connections. Only the ``sqli-time`` family makes a server wait,
+on purpose and briefly (a 2 s database sleep, or about a second of a recursive count), and the
+fuzz engine sends it only in its directed phase, never in random generation.
 
     >>> from hypothesis import given
     >>> from pytest_secure.fuzz import strategies as ps
@@ -28,8 +30,8 @@ from hypothesis import strategies as st
 __all__ = [
     "COMMAND_MARKER", "EVAL_MARKER", "FAMILIES", "INJECTED_COOKIE", "INJECTED_HEADER", "REDIRECT_HOST",
     "boundary_values", "command_injection", "crlf", "embedded", "family", "format_strings", "nosql",
-    "open_redirect", "oversized", "path_traversal", "payloads", "redos", "sqli", "ssti", "unicode_tricks",
-    "xss",
+    "open_redirect", "oversized", "path_traversal", "payloads", "redos", "sqli", "sqli_time", "ssti",
+    "unicode_tricks", "xss",
 ]
 
 # 9137 * 7331: a product that does not occur by chance, so its presence proves evaluation.
@@ -105,7 +107,19 @@ BOUNDARY_STRINGS = (
 BOUNDARY_NUMBERS: tuple[int | float, ...] = (
     0, -1, 1, 2**31 - 1, 2**31, -(2**31) - 1, 2**53 + 1, 2**63, 2**64, -(2**63) - 1, 10**30, 1e308, -1e308, 5e-324,
 )
-OVERSIZED_LENGTHS = (256, 1025, 4097, 65537)
+# Bounded: at most 4 KiB per value, past the common limits (255, 1024, 4096) without costing a live
+# server a megabyte per request.
+OVERSIZED_LENGTHS = (256, 1025, 4097)
+# Time-based SQL injection: a bounded wait where the database has a sleep function (MySQL,
+# PostgreSQL, SQL Server: 2 s), a bounded recursive count where it has none (SQLite: about a second
+# of one core). Short payloads; the engine judges them against the operation's own latency.
+SQLI_TIME = (
+    "' OR (WITH RECURSIVE psec(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM psec WHERE x<4000000) "
+    "SELECT count(*) FROM psec)<0--",
+    "' OR SLEEP(2)-- ", "';SELECT pg_sleep(2)--", "';WAITFOR DELAY '0:0:2'--",
+    "1 OR (WITH RECURSIVE psec(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM psec WHERE x<4000000) "
+    "SELECT count(*) FROM psec)<0", "1 AND SLEEP(2)", "1;SELECT pg_sleep(2)",
+)
 # (repeated unit, failing tail): a run of what a nested quantifier matches, then a mismatch
 REDOS_SHAPES = (("a", "!"), ("a", "\x00"), ("a ", "!"), ("0", "x"), ("a.", "!"), ("aa@", "!"))
 REDOS_LENGTHS = (27, 22, 16)  # longest first: the directed phase sends the first ones
@@ -118,6 +132,12 @@ def _family(seeds: Sequence[Any]) -> st.SearchStrategy[Any]:
 def sqli() -> st.SearchStrategy[str]:
     """SQL injection: quotes, tautologies, comments, UNION and stacked queries (no time delays)."""
     return _family(SQLI)
+
+
+def sqli_time() -> st.SearchStrategy[str]:
+    """Time-based (blind) SQL injection: a bounded database wait, 2 s at most (SQLite: a recursive
+    count of about a second). Found by the time it takes, judged against the operation's latency."""
+    return _family(SQLI_TIME)
 
 
 def xss(context: str | None = None) -> st.SearchStrategy[str]:
@@ -221,7 +241,11 @@ FAMILIES: dict[str, Callable[[], st.SearchStrategy[Any]]] = {
     "oversized": oversized,
     "boundary": boundary_values,
     "redos": redos,
+    "sqli-time": sqli_time,
 }
+# Families judged by time and sent only by the directed phase (each payload once per field): a
+# server would wait seconds for every random draw of them.
+DIRECTED_ONLY_FAMILIES = frozenset({"sqli-time"})
 # Families whose payloads are not strings: only injected where any JSON value may go.
 NON_STRING_FAMILIES = frozenset({"nosql", "boundary"})
 

@@ -16,7 +16,7 @@ from pytest_secure.core.redaction import Redactor
 from pytest_secure.core.rules import Rule, RuleTable
 from tests.paths import ROOT
 
-SECTIONS = {"abuse", "authz", "cookies", "cors", "dast", "fuzz", "grade", "headers", "jwt", "leaks", "tls", "passive"}
+SECTIONS = {"abuse", "authz", "browser", "cookies", "cors", "dast", "fuzz", "grade", "headers", "jwt", "leaks", "tls", "passive"}
 
 
 def test_every_baseline_section_with_checks_is_an_area_once():
@@ -31,7 +31,7 @@ def test_each_area_declares_only_rules_of_its_own_namespace():
         assert all(isinstance(rule, Rule) for rule in area.rules), area.name
         wrong = [rule.id for rule in area.rules if rule.area != area.name]
         assert not wrong, f"{area.name} declares rules of another area: {wrong}"
-    assert len(RULES) == sum(len({r.id for r in area.rules}) for area in AREAS) == 234  # issue 13: +11, issue 12: +5
+    assert len(RULES) == sum(len({r.id for r in area.rules}) for area in AREAS) == 249  # issue 13: +11, issue 12: +5 +5 (fuzz: cross-user x3, stateful x2), issue 15 (browser): +10
 
 
 def test_a_rule_declared_twice_differently_is_refused():

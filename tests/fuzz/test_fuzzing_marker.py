@@ -80,5 +80,5 @@ def test_marker_payloads_cover_every_family_in_order():
     cases = marker_payloads(per_family=2)
     families = {name.rsplit("-", 1)[0] for name, _ in cases}
     assert families == {"sqli", "xss", "path-traversal", "command", "ssti", "crlf", "nosql", "format-string",
-                        "open-redirect", "unicode", "oversized", "boundary", "redos"}
+                        "open-redirect", "unicode", "oversized", "boundary", "redos", "sqli-time"}
     assert cases[0] == ("sqli-0", "'")
