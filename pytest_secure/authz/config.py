@@ -19,14 +19,18 @@ from ..core.findings import Severity
 from ..core.identities import ANONYMOUS, role_closure
 
 if TYPE_CHECKING:
+    from ..core.area import ResponseAudit
     from ..core.baseline.model import Baseline
+    from ..core.findings import Finding
     from ..core.identities import Identity
+    from ..core.session import SecureSession
     from ..core.target import Response
 
 AREA = "authz"
 ALLOW, DENY, CONCEAL, UNAUTHENTICATED = "allow", "deny", "conceal", "unauthenticated"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
+UNIQUE = "unique"  # the `{unique}` placeholder: a value unique per cell and per run (see setup.py)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,40 @@ class Effect:
     field: str | None = None
     login: bool = False
     restore: Call | None = None  # login effects: puts back credentials a write changed (see objects.py)
+    identity: str | None = None  # `as`: who reads the state back (rules with `setup`; default: setup's creator)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a step's value comes from: its answer's JSON (``json``), a response header
+    (``header``, with an optional ``regex`` group), the last path segment of its ``Location``
+    header (``location``), or the body the step itself sent (``sent``: for creates that answer
+    no id, e.g. 201 with an empty body)."""
+
+    kind: str  # json | header | location | sent
+    path: str = ""  # the dotted path (json, sent) or the header name
+    regex: str | None = None
+
+    @classmethod
+    def parse(cls, spec: Any) -> Source:
+        """The source a baseline value names; ValueError saying why when it names none or several."""
+        if isinstance(spec, str):
+            return cls("json", spec)
+        kinds = [k for k in ("json", "header", "location", "sent") if k in spec]
+        if len(kinds) != 1:
+            raise ValueError(f"expected exactly one of json, header, location or sent, got {', '.join(spec)}")
+        if "regex" in spec and kinds != ["header"]:
+            raise ValueError("`regex` goes with `header` (the value is its first group)")
+        if kinds == ["location"]:
+            return cls("location", "Location")
+        return cls(kinds[0], str(spec[kinds[0]]), spec.get("regex"))
+
+    def describe(self) -> str:
+        if self.kind == "location":
+            return "the last path segment of its Location header"
+        if self.kind == "sent":
+            return f"{self.path!r} in the body it sent"
+        return f"the {self.kind} {self.path!r}" + (f" (regex {self.regex!r})" if self.regex else "")
 
 
 @dataclass(frozen=True)
@@ -139,6 +177,8 @@ class Rule:
     explore: int = 0  # max examples; 0 = off
     place: str = ""
     prefetch: bool | None = None  # the rule's `prefetch:` (None: decided by method and path)
+    setup: tuple[Step, ...] = ()  # requests each cell sends first (fresh objects per cell; see setup_cells.py)
+    teardown: tuple[Step, ...] = ()  # requests each cell sends last (deleting what setup made)
 
     @property
     def label(self) -> str:
@@ -157,7 +197,7 @@ class ObjectKind:
     name: str
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)
     create: Call | None = None
-    create_id: str | None = None
+    create_id: Source | None = None
     owners: tuple[str, ...] = ()
     read: Call | None = None
     delete: Call | None = None  # how an owner deletes an object `create` made (sent at the end of the run)
@@ -165,8 +205,13 @@ class ObjectKind:
 
 @dataclass(frozen=True)
 class Step:
+    """One request of a sequence, a rule's setup or teardown: sent as ``identity`` (``as:``; None:
+    the sequence's owner or the cell's identity), its ``extract`` values kept for later steps."""
+
     call: Call
-    extract: dict[str, str] = field(default_factory=dict)
+    extract: dict[str, Source] = field(default_factory=dict)
+    identity: str | None = None
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,6 +271,12 @@ class AuthzConfig:
     all_identities: tuple[str, ...] = ()
     concurrency: int = 2
     prefetch_plan: list[tuple[str, int]] = field(default_factory=list)  # (identity, rule index), in item order
+    error_audit: ResponseAudit | None = None  # the leaks policy's error rules, handed in by areas.py
+    error_rules: tuple[str, ...] = ()  # the rule ids error_audit reports
+
+    def server_errors(self, response: Response, session: SecureSession) -> list[Finding]:
+        """A cell's response judged for server errors and stack traces (none without a leaks section)."""
+        return self.error_audit(response, session.baseline) if self.error_audit is not None else []
 
     def expectation(self, rule: Rule, identity: str) -> str:
         """allow, deny, conceal or unauthenticated: how ``identity``'s cell of ``rule`` must end."""
@@ -275,6 +326,30 @@ def parse(baseline: Baseline) -> AuthzConfig:
         if call.is_write and not destructive:
             problem(path, f"{call.label} changes state; set `authz.destructive: true` to let pytest-secure send "
                           "it (only against a test deployment), or remove it")
+
+    def source(spec: Any, path: tuple[str | int, ...]) -> Source:
+        try:
+            return Source.parse(spec)
+        except ValueError as exc:
+            problem(path, str(exc))
+            return Source("json", "")
+
+    def parse_steps(specs: list[dict[str, Any]], path: tuple[str | int, ...], known: set[str]) -> tuple[Step, ...]:
+        """Typed steps; ``known`` (the variables the steps may use) grows with each step's ``extract``."""
+        steps = []
+        for j, st in enumerate(specs):
+            call = Call.parse(st)
+            check_write(call, (*path, j, "request"))
+            if st.get("as") is not None:
+                check_identity(st["as"], (*path, j, "as"))
+            for name in call.placeholders:
+                if name not in known:
+                    problem((*path, j, "request"), f"{{{name}}} has no value here; take it from an earlier step with "
+                                                   f"`extract:`, or use {{unique}} (known: {', '.join(sorted(known))})")
+            extract = {var: source(how, (*path, j, "extract", var)) for var, how in (st.get("extract") or {}).items()}
+            known |= set(extract)
+            steps.append(Step(call, extract, st.get("as"), baseline.place(AREA, *path, j)))
+        return tuple(steps)
 
     revocations = []
     for i, spec in enumerate(section.get("revocation") or []):
@@ -336,7 +411,8 @@ def parse(baseline: Baseline) -> AuthzConfig:
             check_write(delete, (*path, "delete"))
         objects[kind_name] = ObjectKind(
             kind_name, {k: tuple(str(v) for v in vs) for k, vs in (spec.get("ids") or {}).items()},
-            create, spec["create"]["id"] if spec.get("create") else None, tuple(spec.get("owners") or ()), read,
+            create, source(spec["create"]["id"], (*path, "create", "id")) if spec.get("create") else None,
+            tuple(spec.get("owners") or ()), read,
             delete,
         )
 
@@ -383,17 +459,33 @@ def parse(baseline: Baseline) -> AuthzConfig:
                                          "e.g. `*.id`")
             if owner is not None:
                 problem((*path, "list"), "a rule is either an object rule (`owner`) or a list rule (`list`)")
+        known = {*params, UNIQUE}
+        setup = parse_steps(spec.get("setup") or [], (*path, "setup"), known)
         for name in call.placeholders:
-            if name not in params and name != owner:
+            if name not in known and name != owner:
                 problem((*path, "request"), f"{{{name}}} has no value; add `params: {{{name}: ...}}`"
-                                            + (", or `owner: " + name + "` for owned objects" if objects else ""))
+                                            + (", or `owner: " + name + "` for owned objects" if objects else "")
+                                            + ", or take it from a `setup` step's `extract`")
+        teardown = parse_steps(spec.get("teardown") or [], (*path, "teardown"), set(known))
+        if setup and (owner is not None or spec.get("list")):
+            problem((*path, "setup"), "`setup` makes what one cell needs; a rule with `owner` or `list` uses "
+                                      "authz.objects instead (give the kind a `create`)")
+        if teardown and not setup:
+            problem((*path, "teardown"), "`teardown` removes what `setup` made; give `setup` too")
+        if (spec.get("effect") or {}).get("as") is not None:
+            check_identity(spec["effect"]["as"], (*path, "effect", "as"))
         check_write(call, (*path, "request"))
         effect = None
         if spec.get("effect") is not None or (owner is not None and call.is_write):
             e = spec.get("effect") or {}
             restore = Call.parse(e["restore"]) if e.get("restore") else None
             effect = Effect(Call.parse({"request": e["read"]}) if e.get("read") else None, e.get("field"),
-                            bool(e.get("login", False)), restore)
+                            bool(e.get("login", False)), restore, e.get("as"))
+            if effect.read is not None and setup:
+                for name in effect.read.placeholders:
+                    if name not in known and name != owner:
+                        problem((*path, "effect", "read"), f"{{{name}}} has no value; the read takes the rule's "
+                                                           "`params`, `owner` or a `setup` step's `extract`")
             if restore is not None:
                 if not effect.login:
                     problem((*path, "effect", "restore"), "`restore` puts back credentials that a write changed; "
@@ -416,21 +508,22 @@ def parse(baseline: Baseline) -> AuthzConfig:
             deny_as=spec.get("deny_as"), params=params, matchers=matchers.merged(spec), owner=owner, kind=kind,
             effect=effect, list_kind=list_kind, ids_path=spec.get("ids"),
             explore=_explore(spec["explore"]) if "explore" in spec else (default_explore if call.placeholders else 0),
-            place=baseline.place(AREA, *path), prefetch=spec.get("prefetch"),
+            place=baseline.place(AREA, *path), prefetch=False if setup else spec.get("prefetch"),
+            setup=setup, teardown=teardown,
         ))
+        if setup and call.is_write and (effect is None or effect.read is None):
+            problem((*path, "effect"), f"{call.label} with `setup` is judged by its effect: give `effect: {{read: "
+                                       "GET /path/{var}}` (and `as:` who reads it back), e.g. the object still "
+                                       "exists or is unchanged after a denied write")
 
     sequences = []
     for i, spec in enumerate(section.get("sequences") or []):
         path = ("sequences", i)
-        steps = []
-        for j, st in enumerate(spec["steps"]):
-            call = Call.parse(st)
-            check_write(call, (*path, "steps", j, "request"))
-            steps.append(Step(call, dict(st.get("extract") or {})))
+        steps = parse_steps(spec["steps"], (*path, "steps"), {UNIQUE})
         owners = tuple(spec.get("owners") or ())
         for j, owner in enumerate(owners):
             check_identity(owner, (*path, "owners", j))
-        sequences.append(Sequence(spec["name"], tuple(steps), Call.parse({"request": spec["check"]}),
+        sequences.append(Sequence(spec["name"], steps, Call.parse({"request": spec["check"]}),
                                   owners or tuple(c for c in columns if c != ANONYMOUS), spec.get("field"),
                                   baseline.place(AREA, *path)))
 

@@ -70,7 +70,12 @@ def build(config: AuthzConfig) -> list[Check]:
 
 
 def _cell(config: AuthzConfig, rule: Rule, identity: str, name: str, expected: str) -> CellCheck:
-    return CellCheck(area=AREA, name=name, rules=MATRIX_RULES, run=_plain_runner(config, rule, identity, expected),
+    if rule.setup:  # the cell makes what it needs first (setup steps); writes judged by their effect
+        from .setup_cells import setup_cell
+
+        return setup_cell(config, rule, identity, name, expected)
+    return CellCheck(area=AREA, name=name, rules=MATRIX_RULES + config.error_rules,
+                     run=_plain_runner(config, rule, identity, expected),
                      path=rule.call.path, row=rule.label, column=identity, expected=expected, rule_index=rule.index)
 
 
@@ -82,6 +87,7 @@ def _plain_runner(config: AuthzConfig, rule: Rule, identity: str, expected: str
         findings: list[Finding] = []
         for values in rule.value_sets():
             response = prefetched.take(who, rule, values) or rule.call.send(who, values)
+            findings.extend(config.server_errors(response, session))
             judgement = judge(expected, response, rule.matchers)
             if judgement.verdict == BLOCKED:
                 raise untrustworthy(identity, rule.call.method, response, expected)

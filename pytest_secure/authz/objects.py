@@ -45,13 +45,13 @@ def object_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> Ce
     else:
         run = _read_runner(config, rule, identity, all_objects)
         rules = OBJECT_RULES
-    return CellCheck(area=AREA, name=name, rules=rules, run=run, path=rule.call.path, row=rule.label,
-                     column=identity, expected=expected)
+    return CellCheck(area=AREA, name=name, rules=rules + config.error_rules, run=run, path=rule.call.path,
+                     row=rule.label, column=identity, expected=expected)
 
 
 def list_cell(config: AuthzConfig, rule: Rule, identity: str, name: str) -> CellCheck:
     sees_all = config.allows(rule, identity)
-    return CellCheck(area=AREA, name=name, rules=("authz/list-leak", *MATRIX_RULES),
+    return CellCheck(area=AREA, name=name, rules=("authz/list-leak", *MATRIX_RULES, *config.error_rules),
                      run=_list_runner(config, rule, identity, sees_all), path=rule.call.path, row=rule.label,
                      column=identity, expected="all" if sees_all else "own")
 
@@ -75,6 +75,7 @@ def _read_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: bo
             for obj in ids:
                 for values in rule.value_sets():
                     response = rule.call.send(who, {**values, owner_param: obj})
+                    findings.extend(config.server_errors(response, session))
                     judgement = judge(expected, response, rule.matchers)
                     if judgement.verdict == BLOCKED:
                         raise untrustworthy(identity, rule.call.method, response)
@@ -130,6 +131,7 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
             obj = rt.create(kind, victim)
             before = _state(read, owner, obj, effect.field, rule, victim)
             response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
+            findings.extend(config.server_errors(response, session))
             after = _state(read, owner, obj, effect.field, rule, victim)
             changed = before != after
             if all_objects and not changed:
@@ -306,6 +308,7 @@ def _list_runner(config: AuthzConfig, rule: Rule, identity: str, sees_all: bool)
         findings: list[Finding] = []
         for values in rule.value_sets():
             response = rule.call.send(who, values)
+            findings.extend(config.server_errors(response, session))
             allowed = classify(response, rule.matchers) == ALLOWED
             if not allowed:
                 if sees_all or own:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from .baseline.model import Baseline
     from .rules import Rule
     from .session import SecureSession
+    from .target import Response
+
+ResponseAudit = Callable[["Response", "Baseline"], list[Finding]]
+"""``audit(response, baseline)``: the findings one response amounts to under the baseline's
+policy. :mod:`pytest_secure.areas` hands one area's policy to another this way (areas do not
+import each other): the hygiene audit to the DAST engine, the error audit to authz cells."""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-from .errors import AppImportError, ScopeError, TargetError
+from .errors import AppImportError, AppRaised, ScopeError, TargetError
 from .findings import Request
 from .public import hides_internals
 from .scope import parse_scope_entry
@@ -317,10 +317,10 @@ class InProcessTarget(Target):
         except TargetError:
             raise
         except Exception as exc:  # the app raised: that is what a server turns into a 500
-            raise TargetError(
+            raise AppRaised(
                 f"{method} {url}: the application raised {type(exc).__name__}: {exc}. "
                 "A server would answer 500; fix the exception or catch it in the app",
-                url=url,
+                url=url, raised=f"{type(exc).__name__}: {exc}",
             ) from exc
 
     async def _asend_capped(self, request: Any, deadline: float) -> tuple[int, list[tuple[str, str]], bytes, bool]:

@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..core.area import Check
-from .audit import ResponseAudit
+from ..core.area import Check, ResponseAudit
 from .checks import AREA
 from .zap_rules import RULES
 

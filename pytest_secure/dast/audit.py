@@ -14,14 +14,7 @@ A baseline without those sections gives the crawler nothing to check;
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..core.baseline.model import Baseline
-from ..core.findings import Finding
-from ..core.target import Response
-
-ResponseAudit = Callable[[Response, Baseline], list[Finding]]
-"""``audit(response, baseline)``: every finding the baseline's response policy implies."""
 
 POLICY_SECTIONS = ("headers", "cookies", "leaks", "cors")
 

@@ -7,12 +7,13 @@ import urllib.parse
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from ..core.area import ResponseAudit
 from ..core.errors import CrawlError, DastError, SetupError
 from ..core.findings import Finding
 from ..core.target import InProcessTarget
 from . import zap_rules
 from .alerts import Alert, deduplicate, item_label, rule_of, to_finding
-from .audit import ResponseAudit, has_policy
+from .audit import has_policy
 from .config import DastSettings, seed_paths
 from .crawler import Crawler, load_openapi, openapi_paths
 from .progress import Progress

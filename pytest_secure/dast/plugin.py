@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from ..core.area import ResponseAudit
 from ..core.errors import SecureError
 from ..core.state import STATE
-from .audit import ResponseAudit
 from .result import ScanResult
 
 WORKER_KEY = "secure_dast_result"

@@ -12,6 +12,7 @@ containers, ASP.NET and PHP, plus a bare Python traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from ..core.rules import Rule
 
 if TYPE_CHECKING:
     from ..core.baseline.model import Baseline
+    from ..core.errors import AppRaised
     from ..core.session import SecureSession
     from ..core.target import Response
 
@@ -169,6 +171,7 @@ RULES: tuple[Rule, ...] = (
 )
 RULE_IDS = tuple(r.id for r in RULES)
 BODY_RULES = tuple(r for r in RULE_IDS if r != "leaks/version-banner")  # what a response body can break
+ERROR_RULES = ("leaks/server-error", *STACK_TRACES)  # what error_audit reports on another area's responses
 NOT_SERVER_ERRORS = frozenset({501, 505})  # "not implemented" / "version not supported": refusals, not failures
 
 
@@ -200,19 +203,21 @@ def banners(response: Response) -> list[tuple[str, str]]:
     return out
 
 
+def trace_leaks(text: str) -> list[tuple[str, str]]:
+    """(rule id, matched text) for each stack-trace and debug-page family in ``text``."""
+    out = [(rule_id, match.group(0)) for rule_id, pattern in _COMPILED.items() if (match := pattern.search(text))]
+    # a framework's own page also contains a Python traceback; report the framework only
+    if len(out) > 1:
+        out = [o for o in out if o[0] != "leaks/stack-trace-python"]
+    return out
+
+
 def body_leaks(response: Response) -> list[tuple[str, str]]:
     """(rule id, matched text) for each stack-trace/debug-page family and directory listings in the body."""
     if not response.body:
         return []
     text = response.body[:SCAN_BYTES].decode("utf-8", "replace")
-    out = []
-    for rule_id, pattern in _COMPILED.items():
-        match = pattern.search(text)
-        if match:
-            out.append((rule_id, match.group(0)))
-    # a framework's own page also contains a Python traceback; report the framework only
-    if len(out) > 1:
-        out = [o for o in out if o[0] != "leaks/stack-trace-python"]
+    out = trace_leaks(text)
     match = _DIRECTORY.search(text)
     if match:
         out.append(("leaks/directory-listing", match.group(0)))
@@ -228,11 +233,15 @@ def body_leaks(response: Response) -> list[tuple[str, str]]:
     return out
 
 
+PAGE_RULES = frozenset({"leaks/default-page", "leaks/debug-toolbar", "leaks/version-in-body"})  # what a page is
+
+
 @dataclass(frozen=True)
 class LeakPolicy:
     banners: bool = True
     bodies: bool = True
     server_errors: bool = True
+    page_content: bool = True  # PAGE_RULES; off for error probes (the page checks report them)
 
     @classmethod
     def from_section(cls, section: dict[str, Any] | None) -> LeakPolicy:
@@ -248,11 +257,8 @@ class LeakPolicy:
                 findings.append(Finding("leaks/version-banner", f"{name} reveals {value!r}", location,
                                         evidence=f"{name}: {value}", request=response.request, key=name.lower()))
         if self.bodies:
-            for rule_id, text in body_leaks(response):
-                snippet = " ".join(text.split())[:160]
-                findings.append(Finding(rule_id, _body_message(rule_id, response.status, snippet), location,
-                                        evidence=f"body contains: {snippet}", request=response.request,
-                                        key=rule_id))
+            leaks = [leak for leak in body_leaks(response) if self.page_content or leak[0] not in PAGE_RULES]
+            findings.extend(body_findings(response, leaks, location))
         if self.server_errors and server_error(response.status):
             ctype = response.header("content-type") or "no Content-Type"
             findings.append(Finding("leaks/server-error", f"HTTP {response.status}: the server failed on this request",
@@ -311,6 +317,31 @@ def policy_of(baseline: Baseline) -> LeakPolicy:
     return LeakPolicy.from_section(baseline.section(AREA))
 
 
+def error_audit(response: Response, baseline: Baseline) -> list[Finding]:
+    """The server-error and stack-trace findings of a response another area fetched (an authz
+    cell's): ``leaks/server-error`` for a 5xx, and the stack-trace and debug-page families in its
+    body, as the baseline's ``leaks`` section sets them. Nothing without a ``leaks`` section; the
+    banner, version and default-page rules stay with the pages the leaks area checks itself."""
+    if baseline.section(AREA) is None:
+        return []
+    policy = policy_of(baseline)
+    findings = LeakPolicy(banners=False, bodies=False, server_errors=policy.server_errors).audit(response)
+    if policy.bodies and response.body:
+        traces = trace_leaks(response.body[:SCAN_BYTES].decode("utf-8", "replace"))
+        findings.extend(body_findings(response, traces, f"{response.method} {response.path}"))
+    return findings
+
+
+def body_findings(response: Response, leaks: list[tuple[str, str]], location: str) -> list[Finding]:
+    """One finding per (rule id, matched text) of ``response``'s body."""
+    findings = []
+    for rule_id, text in leaks:
+        snippet = " ".join(text.split())[:160]
+        findings.append(Finding(rule_id, _body_message(rule_id, response.status, snippet), location,
+                                evidence=f"body contains: {snippet}", request=response.request, key=rule_id))
+    return findings
+
+
 def probes(section: dict[str, Any], first_path: str) -> list[Probe]:
     """The error-provoking requests: the defaults around ``first_path`` plus the baseline's own."""
     found = [
@@ -337,16 +368,20 @@ def collect(baseline: Baseline) -> list[Check]:
     for method, path in pages:
         checks.append(Check(area=AREA, name=f"{method} {path}", rules=RULE_IDS,
                             run=page_audit(policy.audit, method, path, identity), path=path))
+    # a probe reports the error it provoked; what a page is (a welcome page, a generator tag) is the
+    # page checks' finding, once, not again on every probe that was answered the same page
+    probe_policy = dataclasses.replace(policy, page_content=False)
     if section.get("error_pages", True):
         first = pages[0][1]
         for probe in probes(section, first):
             checks.append(Check(area=AREA, name=f"probe:{probe.name} {probe.method} {probe.path}", rules=RULE_IDS,
-                                run=_probe_runner(policy, probe, identity), path=probe.path))
+                                run=_probe_runner(probe_policy, probe, identity),
+                                path=probe.path))
     if section.get("host_header", False):
         method, path = pages[0]
         for kind, header in HOST_PROBES:
             checks.append(Check(area=AREA, name=f"host:{kind} {method} {path}", rules=RULE_IDS,
-                                run=_host_runner(policy, kind, header, method, path, identity), path=path))
+                                run=_host_runner(probe_policy, kind, header, method, path, identity), path=path))
     if section.get("discovery", False) or section.get("discovery_paths"):
         from .discovery import Discovery
 
@@ -368,23 +403,26 @@ def collect(baseline: Baseline) -> list[Check]:
     return checks
 
 
+def raised_findings(policy: LeakPolicy, exc: AppRaised, location: str, on: str = "") -> list[Finding]:
+    """In process, the exception an application raised on a probe: the 500 a server would send."""
+    if not policy.server_errors:
+        return []
+    return [Finding("leaks/server-error", f"the application raised an exception{on} (a server answers HTTP 500)",
+                    location, evidence=f"raised {exc.raised[:200]}", key="server-error")]
+
+
 def _probe_runner(policy: LeakPolicy, probe: Probe, identity: str) -> Callable[[SecureSession], list[Finding]]:
     def run(session: SecureSession) -> list[Finding]:
-        from ..core.errors import SetupError, TargetError
+        from ..core.errors import AppRaised, SetupError, TargetError
 
         try:
             response = session.identity(identity).request(probe.method, probe.path, headers=probe.headers,
                                                           content=probe.body, follow_redirects=False)
+        except AppRaised as exc:
+            # In process the exception reaches us, not a client: a server answers 500 with its
+            # own page (which the same probe against a live target examines for traces).
+            return raised_findings(policy, exc, f"{probe.method} {probe.path}")
         except TargetError as exc:
-            if "application raised" in str(exc):
-                # In process the exception reaches us, not a client: a server answers 500 with its
-                # own page (which the same probe against a live target examines for traces).
-                if not policy.server_errors:
-                    return []
-                raised = str(exc).split("the application raised ", 1)[-1].split(". A server would", 1)[0]
-                return [Finding("leaks/server-error", "the application raised an exception (a server answers "
-                                "HTTP 500)", f"{probe.method} {probe.path}", evidence=f"raised {raised[:200]}",
-                                key="server-error")]
             raise SetupError(f"probe {probe.name} failed: {exc}") from None
         refused = unreached(response)
         if refused:
@@ -423,17 +461,15 @@ def _discovery_runner(discovery: Any, identity: str) -> Callable[[SecureSession]
 def _host_runner(policy: LeakPolicy, kind: str, header: str, method: str, path: str, identity: str
                  ) -> Callable[[SecureSession], list[Finding]]:
     def run(session: SecureSession) -> list[Finding]:
-        from ..core.errors import SetupError, TargetError
+        from ..core.errors import AppRaised, SetupError, TargetError
 
         location = f"{method} {path}"
         try:
             response = session.identity(identity).request(method, path, headers={header: FOREIGN_HOST},
                                                           follow_redirects=False)
+        except AppRaised as exc:  # in process: the 500 a server would send
+            return raised_findings(policy, exc, location, f" on {header}: {FOREIGN_HOST}")
         except TargetError as exc:
-            if "application raised" in str(exc):  # in process: the 500 a server would send
-                return [Finding("leaks/server-error", f"the application raised an exception on {header}: "
-                                f"{FOREIGN_HOST} (a server answers HTTP 500)", location, key="server-error")
-                        ] if policy.server_errors else []
             raise SetupError(f"host-header probe {kind} ({header}: {FOREIGN_HOST}) failed: {exc}") from None
         # a debug page for the disallowed host (Django's DisallowedHost with DEBUG on) is a leak too
         return host_findings(kind, header, response, location) + policy.audit(response, location=location)

@@ -540,3 +540,134 @@ def fastapi_role_app(*, planted: bool) -> Any:
     app.add_route("/login", login, methods=["POST"])
     app.add_route("/admin", admin, methods=["GET"])
     return app
+
+
+def flask_profile_form_app(*, planted: bool) -> Any:
+    """Planted: the profile form carries the role in a hidden field and POST /profile stores it,
+    so a viewer who raises it reaches /admin. Twin: the same form and field; POST /profile keeps
+    the role the server gave."""
+    from flask import Flask, request, session
+
+    app = Flask(f"depth_form_role_{planted}")
+    app.secret_key = "depth-form-role-not-secret"
+
+    @app.post("/login")
+    def login() -> Any:
+        if request.form.get("password") != ROLE_PASSWORD:
+            return "bad credentials", 401
+        session.update(role="user", name="viewer")
+        return "ok"
+
+    @app.get("/profile")
+    def profile() -> Any:
+        return (f"<!doctype html><form method=post action=profile><input name=name value={session.get('name', '')}>"
+                f"<input type=hidden name=role value={session.get('role', 'user')}>"
+                "<input type=submit value=Save></form>")
+
+    @app.post("/profile")
+    def save_profile() -> Any:
+        session["name"] = request.form.get("name", "")
+        if planted:
+            session["role"] = request.form.get("role", "user")
+        return "saved"
+
+    @app.get("/admin")
+    def admin() -> Any:
+        return ("<!doctype html>admin console", 200) if session.get("role") == "admin" else ("forbidden", 403)
+
+    return app
+
+
+approve_urlpatterns: list[Any] = []
+
+
+class _ApproveUrls:
+    urlpatterns = approve_urlpatterns
+
+
+def django_approve_form_app(*, planted: bool) -> Any:
+    """Planted: POST /orders/approve trusts the form's hidden ``is_manager`` field. Twin: the same
+    form; the view reads the flag from the session."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpResponse, HttpResponseForbidden
+    from django.test.utils import override_settings
+    from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
+
+    from . import apps
+
+    apps.django_app(apps.DJANGO_HARDENED)
+
+    @csrf_exempt
+    def login(request: Any) -> Any:
+        if request.POST.get("password") != ROLE_PASSWORD:
+            return HttpResponse("bad credentials", status=401)
+        request.session["is_manager"] = False
+        return HttpResponse("ok")
+
+    def orders(request: Any) -> Any:
+        return HttpResponse('<!doctype html><form method="post" action="/orders/approve">'
+                            '<input type="hidden" name="order" value="7">'
+                            '<input type="hidden" name="is_manager" value="false">'
+                            '<button>Approve</button></form>')
+
+    @csrf_exempt
+    def approve(request: Any) -> Any:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        manager = request.POST.get("is_manager") == "true" if request.planted else request.session.get("is_manager")
+        return HttpResponse("approved") if manager else HttpResponseForbidden("managers only")
+
+    if not approve_urlpatterns:
+        approve_urlpatterns.extend([path("login", login), path("orders", orders), path("orders/approve", approve)])
+
+    overrides = {**apps.DJANGO_HARDENED, "ROOT_URLCONF": _ApproveUrls, "SESSION_COOKIE_SECURE": False}
+
+    def app(environ: Any, start_response: Any) -> Any:
+        from django.core.handlers.wsgi import WSGIRequest
+
+        class Handler(WSGIHandler):
+            request_class = type("Req", (WSGIRequest,), {"planted": planted})
+
+        with override_settings(**overrides):
+            return list(Handler()(environ, start_response))
+
+    return app
+
+
+def fastapi_unsigned_jwt_app(*, planted: bool) -> Any:
+    """Planted: /admin reads the ``role`` claim of the bearer token, an unsigned JWT (alg none) the
+    login issued. Twin: the same token; /admin looks the role of its ``sub`` up on the server."""
+    import base64
+    import json
+
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+    app = FastAPI()
+    server_roles = {"viewer": "user"}
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    async def login(request: Any) -> Any:
+        body = await request.json()
+        if body.get("password") != ROLE_PASSWORD:
+            return PlainTextResponse("bad credentials", status_code=401)
+        token = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'sub': 'viewer', 'role': 'user'})}."
+        return JSONResponse({"token": token})
+
+    async def admin(request: Any) -> Any:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        except (ValueError, IndexError):
+            return PlainTextResponse("unauthenticated", status_code=401)
+        role = claims.get("role") if planted else server_roles.get(claims.get("sub"))
+        if role == "admin":
+            return HTMLResponse("<!doctype html>admin console")
+        return PlainTextResponse("forbidden", status_code=403)
+
+    app.add_route("/login", login, methods=["POST"])
+    app.add_route("/admin", admin, methods=["GET"])
+    return app
