@@ -653,17 +653,23 @@ def exchange_from(response: Any, inputs: Iterable[str] = (), *, sensitive: Itera
         raise TypeError(f"cannot read a status code from {type(response).__name__}")
     headers = _headers_of(response)
     body = _body_of(response)
-    try:
-        elapsed = getattr(response, "elapsed", 0.0)
-    except RuntimeError:  # httpx: a response that was never read has no elapsed time
-        elapsed = 0.0
+    elapsed = _optional(response, "elapsed") or 0.0
     if hasattr(elapsed, "total_seconds"):
         elapsed = elapsed.total_seconds()
-    request = getattr(response, "request", None)
+    request = _optional(response, "request")
     method = str(getattr(request, "method", "GET") or "GET")
-    url = str(getattr(request, "url", "") or getattr(response, "url", "") or "")
+    url = str(getattr(request, "url", "") or _optional(response, "url") or "")
     return Exchange(status=status, headers=headers, body=body, elapsed=float(elapsed or 0.0), method=method, url=url,
                     inputs=tuple(inputs), sensitive_inputs=tuple(sensitive), invalid_input=invalid_input)
+
+
+def _optional(response: Any, name: str) -> Any:
+    """An attribute a response may lack; httpx raises ``RuntimeError`` for ``elapsed`` before the
+    body was read and for ``request`` and ``url`` on a response built without a request."""
+    try:
+        return getattr(response, name, None)
+    except RuntimeError:
+        return None
 
 
 def _headers_of(response: Any) -> list[tuple[str, str]]:

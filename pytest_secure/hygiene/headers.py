@@ -420,9 +420,11 @@ def _governing(csp: Any, directive: str) -> str:
 
 
 def _inline_reason(csp: Any, kind: str) -> str:
-    where = _governing(csp, f"{kind}-src")
+    # the sub-directive that lets inline code run: <script> elements first, then attributes
+    directive = f"{kind}-src-elem" if csp.allows_inline(f"{kind}-src-elem") else f"{kind}-src-attr"
+    where = _governing(csp, directive)
     if "no " in where:
-        return f"inline {kind}s run: {where}"
+        return f"inline {kind}s run: {_governing(csp, f'{kind}-src')}"
     return f"inline {kind}s run: 'unsafe-inline' without a nonce or hash ({where})"
 
 
