@@ -15,17 +15,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import SetupError
 from ..core.findings import Finding
 from .cells import CellCheck, cell_name, untrustworthy
-from .config import ALLOW, AREA, AuthzConfig, Call, ObjectKind, Rule, _fill
+from .config import ALLOW, AREA, AuthzConfig, ObjectKind, Rule, _fill
+from .effects import read_state, show_state
 from .outcome import ALLOWED, BLOCKED, OK, classify, finding_for, judge, path_of, snippet
 from .rules import MATRIX_RULES, OBJECT_RULES
-from .runtime import dig, dig_all, runtime
+from .runtime import dig_all, runtime
 
 if TYPE_CHECKING:
     from ..core.identities import Identity
@@ -115,9 +115,9 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
         owners = config.owners_of(kind)
         if identity in owners:  # the oracle must see the owner's own write, or it is blind
             obj = rt.create(kind, identity)
-            before = _state(read, attacker, obj, effect.field, rule, identity)
+            before = read_state(read, attacker, {read.placeholders[0]: obj}, effect.field, rule)
             response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
-            after = _state(read, attacker, obj, effect.field, rule, identity)
+            after = read_state(read, attacker, {read.placeholders[0]: obj}, effect.field, rule)
             if before == after:
                 raise SetupError(
                     f"setup untrustworthy: {identity}'s {rule.label} on its own {kind.name} {obj} (HTTP "
@@ -129,10 +129,10 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
                 continue
             owner = session.identity(victim)
             obj = rt.create(kind, victim)
-            before = _state(read, owner, obj, effect.field, rule, victim)
+            before = read_state(read, owner, {read.placeholders[0]: obj}, effect.field, rule)
             response = rule.call.send(attacker, {**_first(rule), rule.owner: obj})
             findings.extend(config.server_errors(response, session))
-            after = _state(read, owner, obj, effect.field, rule, victim)
+            after = read_state(read, owner, {read.placeholders[0]: obj}, effect.field, rule)
             changed = before != after
             if all_objects and not changed:
                 raise SetupError(f"setup untrustworthy: {identity} may write every {kind.name} but its "
@@ -142,7 +142,7 @@ def _write_runner(config: AuthzConfig, rule: Rule, identity: str, all_objects: b
                 findings.append(Finding(
                     "authz/object-write", f"{identity}'s {rule.call.method} changed {victim}'s {kind.name} {obj}",
                     where, evidence=(f"{identity} got HTTP {response.status}; {victim} read {read.label} before: "
-                                     f"{_show(before)}; after: {_show(after)}"),
+                                     f"{show_state(before)}; after: {show_state(after)}"),
                     request=response.request, key=f"{identity}->{victim}"))
         return findings
 
@@ -268,32 +268,8 @@ def _restore(session: SecureSession, rule: Rule, name: str, holder: Identity, va
     return f"{restore.label} as {name} did not make its login work again ({'; '.join(answers)})"
 
 
-def _state(read: Call, owner: Identity, obj: str, field: str | None, rule: Rule, owner_name: str) -> tuple[Any, ...]:
-    """What the owner sees of ``obj``: (allowed?, the field or the body)."""
-    [placeholder] = read.placeholders
-    response = read.send(owner, {placeholder: obj})
-    visible = classify(response, rule.matchers) == ALLOWED
-    if not visible:
-        return (False, response.status)
-    if field:
-        try:
-            return (True, json.dumps(dig(response.json(), field), sort_keys=True))
-        except (ValueError, KeyError, IndexError, TypeError):
-            return (True, None)
-    return (True, response.body)
-
-
 def _first(rule: Rule) -> dict[str, Any]:
     return next(iter(rule.value_sets()))
-
-
-def _show(state: tuple[Any, ...]) -> str:
-    if not state[0]:
-        return f"gone (HTTP {state[1]})"
-    value = state[1]
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    text = " ".join(text.split())
-    return text[:80] + ("..." if len(text) > 80 else "")
 
 
 # -- lists --------------------------------------------------------------------------------------

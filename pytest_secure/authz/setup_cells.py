@@ -18,7 +18,6 @@ its own throwaway object, never on one another cell needs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +25,12 @@ from ..core.errors import SecureError, SetupError
 from ..core.findings import Finding
 from ..core.records import CreatedObject
 from .cells import CellCheck, untrustworthy
-from .config import ALLOW, AREA, UNIQUE, AuthzConfig, Call, Rule
+from .config import ALLOW, AREA, UNIQUE, AuthzConfig, Rule
+from .effects import read_state, show_state
 from .outcome import (
-    ALLOWED,
     BLOCKED,
     UNCLEAR_DENIAL,
     WRONG_DENIAL,
-    classify,
     finding_for,
     judge,
     leak_rule,
@@ -40,7 +38,7 @@ from .outcome import (
     snippet,
 )
 from .rules import MATRIX_RULES
-from .runtime import GONE_STATUSES, dig
+from .runtime import GONE_STATUSES
 from .setup import run_steps, with_unique
 
 if TYPE_CHECKING:
@@ -92,14 +90,14 @@ def _judge_write(session: SecureSession, config: AuthzConfig, rule: Rule, identi
     read, field = rule.effect.read, rule.effect.field
     reader_name = rule.effect.identity or creator
     reader = session.identity(reader_name)
-    before = _state(read, reader, values, field, rule)
+    before = read_state(read, reader, values, field, rule)
     if not before[0]:
         raise SetupError(f"setup untrustworthy: after setup, {reader_name} cannot read {read.render(values)} "
                          f"(HTTP {before[1]}); the effect of {rule.label} could not be judged. Fix effect.read or "
                          "effect.as, or the setup steps")
     response = rule.call.send(session.identity(identity), values)
     errors = config.server_errors(response, session)
-    after = _state(read, reader, values, field, rule)
+    after = read_state(read, reader, values, field, rule)
     where = f"{rule.call.method} {path_of(response)}"
     if expected == ALLOW:
         if before == after:
@@ -112,35 +110,13 @@ def _judge_write(session: SecureSession, config: AuthzConfig, rule: Rule, identi
             leak_rule(rule.call.method, identity),
             f"{identity}'s {where} changed the object its setup made, which the baseline denies to {identity}",
             where, evidence=(f"{identity} got HTTP {response.status}; {reader_name} read {read.render(values)} "
-                             f"before: {_show(before)}; after: {_show(after)}"),
+                             f"before: {show_state(before)}; after: {show_state(after)}"),
             request=response.request, key=identity)]
     judgement = judge(expected, response, rule.matchers)  # no effect: only how it was refused can be wrong
     if judgement.verdict in (WRONG_DENIAL, UNCLEAR_DENIAL):
         finding = finding_for(judgement, expected, identity, response, rule.label)
         return errors + ([finding] if finding is not None else [])
     return errors
-
-
-def _state(read: Call, reader: Any, values: dict[str, Any], field: str | None, rule: Rule) -> tuple[Any, ...]:
-    """What ``reader`` sees: (visible?, the field or the body) or (False, status)."""
-    response = read.send(reader, values)
-    if classify(response, rule.matchers) != ALLOWED:
-        return (False, response.status)
-    if field:
-        try:
-            return (True, json.dumps(dig(response.json(), field), sort_keys=True))
-        except (ValueError, KeyError, IndexError, TypeError):
-            return (True, None)
-    return (True, response.body)
-
-
-def _show(state: tuple[Any, ...]) -> str:
-    if not state[0]:
-        return f"gone (HTTP {state[1]})"
-    value = state[1]
-    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    text = " ".join(text.split())
-    return text[:80] + ("..." if len(text) > 80 else "")
 
 
 def _teardown(session: SecureSession, rule: Rule, values: dict[str, Any], creator: str, identity: str) -> None:

@@ -461,11 +461,28 @@ class _RoleUrls:
     urlpatterns = role_urlpatterns
 
 
+def _django_app(urls: type, planted: bool) -> Any:
+    """A Django WSGI app on ``urls`` whose requests carry ``planted`` (the views read it)."""
+    from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
+    from django.test.utils import override_settings
+
+    from . import apps
+
+    overrides = {**apps.DJANGO_HARDENED, "ROOT_URLCONF": urls, "SESSION_COOKIE_SECURE": False}
+
+    class Handler(WSGIHandler):
+        request_class = type("Req", (WSGIRequest,), {"planted": planted})
+
+    def app(environ: Any, start_response: Any) -> Any:
+        with override_settings(**overrides):
+            return list(Handler()(environ, start_response))
+
+    return app
+
+
 def django_role_app(*, planted: bool) -> Any:
     """Planted: /admin-panel trusts an ``is_admin`` cookie. Twin: it reads the session."""
-    from django.core.handlers.wsgi import WSGIHandler
     from django.http import HttpResponse, HttpResponseForbidden
-    from django.test.utils import override_settings
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
 
@@ -489,18 +506,7 @@ def django_role_app(*, planted: bool) -> Any:
     if not role_urlpatterns:
         role_urlpatterns.extend([path("login", login), path("admin-panel", panel)])
 
-    overrides = {**apps.DJANGO_HARDENED, "ROOT_URLCONF": _RoleUrls, "SESSION_COOKIE_SECURE": False}
-
-    def app(environ: Any, start_response: Any) -> Any:
-        from django.core.handlers.wsgi import WSGIRequest
-
-        class Handler(WSGIHandler):
-            request_class = type("Req", (WSGIRequest,), {"planted": planted})
-
-        with override_settings(**overrides):
-            return list(Handler()(environ, start_response))
-
-    return app
+    return _django_app(_RoleUrls, planted)
 
 
 def fastapi_role_app(*, planted: bool) -> Any:
@@ -588,9 +594,7 @@ class _ApproveUrls:
 def django_approve_form_app(*, planted: bool) -> Any:
     """Planted: POST /orders/approve trusts the form's hidden ``is_manager`` field. Twin: the same
     form; the view reads the flag from the session."""
-    from django.core.handlers.wsgi import WSGIHandler
     from django.http import HttpResponse, HttpResponseForbidden
-    from django.test.utils import override_settings
     from django.urls import path
     from django.views.decorators.csrf import csrf_exempt
 
@@ -621,18 +625,7 @@ def django_approve_form_app(*, planted: bool) -> Any:
     if not approve_urlpatterns:
         approve_urlpatterns.extend([path("login", login), path("orders", orders), path("orders/approve", approve)])
 
-    overrides = {**apps.DJANGO_HARDENED, "ROOT_URLCONF": _ApproveUrls, "SESSION_COOKIE_SECURE": False}
-
-    def app(environ: Any, start_response: Any) -> Any:
-        from django.core.handlers.wsgi import WSGIRequest
-
-        class Handler(WSGIHandler):
-            request_class = type("Req", (WSGIRequest,), {"planted": planted})
-
-        with override_settings(**overrides):
-            return list(Handler()(environ, start_response))
-
-    return app
+    return _django_app(_ApproveUrls, planted)
 
 
 def fastapi_unsigned_jwt_app(*, planted: bool) -> Any:

@@ -21,20 +21,24 @@ from typing import Any
 import django
 from django.conf import settings
 
+# What the notes app needs; applied on every request too, because another test module may have
+# configured Django first in this process (settings.configure runs once).
+NOTES_SETTINGS: dict[str, Any] = dict(
+    DEBUG=False, SECRET_KEY="notes-test-secret-key-" + "x" * 40, ALLOWED_HOSTS=["*"], ROOT_URLCONF=__name__,
+    MIDDLEWARE=[f"{__name__}.urlconf_middleware", "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware"],
+    USE_TZ=True, SESSION_COOKIE_AGE=8 * 3600, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False,
+    CSRF_USE_SESSIONS=False, SESSION_ENGINE="django.contrib.sessions.backends.cache",
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "notes"}},
+)
 if not settings.configured:
-    settings.configure(
-        DEBUG=False, SECRET_KEY="notes-test-secret-key-" + "x" * 40, ALLOWED_HOSTS=["*"], ROOT_URLCONF=__name__,
-        MIDDLEWARE=[f"{__name__}.urlconf_middleware", "django.contrib.sessions.middleware.SessionMiddleware",
-                    "django.middleware.csrf.CsrfViewMiddleware"],
-        INSTALLED_APPS=[], DATABASES={}, USE_TZ=True, SESSION_COOKIE_AGE=8 * 3600,
-        SESSION_ENGINE="django.contrib.sessions.backends.cache",
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "notes"}},
-    )
+    settings.configure(INSTALLED_APPS=[], DATABASES={}, **NOTES_SETTINGS)
     django.setup()
 
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402 - after settings
 from django.http import HttpResponse, JsonResponse  # noqa: E402
 from django.middleware.csrf import get_token  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views import View  # noqa: E402
 
@@ -57,11 +61,11 @@ class DjangoNotes:
 
     def __init__(self, urlconf: str) -> None:
         self.urlconf = urlconf
-        self.handler = WSGIHandler()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         environ["notes.urlconf"] = self.urlconf
-        return self.handler(environ, start_response)
+        with override_settings(**NOTES_SETTINGS):
+            return list(WSGIHandler()(environ, start_response))  # the middleware of these settings
 
 
 def create_app(bugs: frozenset[str] | set[str] = frozenset()) -> DjangoNotes:
