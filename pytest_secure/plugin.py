@@ -104,6 +104,19 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection_modifyitems)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """Baseline checks run pytest's protocol at a third of its per-item cost (runner/items.py)."""
+    if item.config.stash.get(STATE, None) is None:
+        return None
+    from .runner.items import run_lean, runs_lean
+
+    if not runs_lean(item):
+        return None
+    run_lean(item, nextitem)  # type: ignore[arg-type]  # runs_lean: a SecureItem
+    return True
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield

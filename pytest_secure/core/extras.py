@@ -12,6 +12,9 @@ extra      libraries                     needed by
 ``fuzz``   schemathesis, hypothesis      ``fuzz:``, ``@pytest.mark.fuzz``, ``@fuzz_payloads``,
                                          authz ``explore``
 ``dast``   zaproxy (``zapv2``)           ``dast: {engine: zap}``
+``app``    httpx                         ``target.app`` (an in-process WSGI/ASGI app):
+                                         httpx depends on anyio, whose pytest plugin runs
+                                         hooks in every test of the environment
 ``all``    all of the above
 =========  ============================  ==================================================
 
@@ -29,6 +32,7 @@ from .errors import MissingExtra
 EXTRAS: dict[str, tuple[str, ...]] = {
     "fuzz": ("schemathesis", "hypothesis"),
     "dast": ("zapv2",),
+    "app": ("httpx",),
 }
 """Each extra's importable modules (``zaproxy`` installs the module ``zapv2``)."""
 

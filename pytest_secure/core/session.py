@@ -15,6 +15,7 @@ from typing import Any
 from .area import Check
 from .baseline.model import Baseline, Waiver
 from .errors import SecureError, SetupError, TargetError
+from .extras import require
 from .findings import Finding
 from .gate import FAILED, Verdict, judge, waiver_coverage
 from .identities import Identities, Identity
@@ -127,6 +128,7 @@ def make_target(baseline: Baseline, rootdir: Path) -> Target:
     common: dict[str, Any] = dict(timeout=t.timeout, max_body_bytes=t.max_body_bytes,
                                   max_redirects=t.max_redirects, default_headers=t.headers)
     if t.app:
+        require("app", f"{baseline.place('target', 'app')}: target.app")
         app = import_app(t.app, [rootdir, baseline.path.parent.resolve()])
         return InProcessTarget(app, base_url=t.base_url or "http://localhost", scope=t.scope, **common)
     if t.base_url:

@@ -14,7 +14,6 @@ cookies, so they never bleed into each other).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import inspect
@@ -26,13 +25,19 @@ import warnings
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import AppImportError, AppRaised, ScopeError, TargetError
+from .extras import require
 from .findings import Request
 from .public import hides_internals
 from .scope import parse_scope_entry
 from .transport import BodyCap, cap_message, capped_session, is_too_slow
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import requests
 
 __all__ = ["BodyCap", "InProcessTarget", "LiveTarget", "Response", "ScopeGuard", "Target", "import_app",
            "is_asgi_app"]
@@ -228,18 +233,26 @@ class LiveTarget(Target):
     def __init__(self, base_url: str, scope: tuple[str, ...] | list[str], *, verify: bool | str = True,
                  **kwargs: Any) -> None:
         super().__init__(base_url, scope, **kwargs)
-        import requests
-
-        self._requests = requests
-        self.session = capped_session(timeout=self.timeout, max_body_bytes=self.max_body_bytes, verify=verify)
         self.verify = verify
-        # verify: false was asked for: urllib3's warning on each request would say it again, hundreds
-        # of times; the run says it once in its summary instead (runner/startup.py)
-        self._quiet = quiet_insecure_warnings(self.base_url) if verify is False else None
+        self._session: requests.Session | None = None
+        self._quiet: Any = None
+
+    @property
+    def session(self) -> requests.Session:
+        """The keep-alive session, made (and requests imported) on the first request: a run
+        that sends none, ``--collect-only``, does not pay for them."""
+        if self._session is None:
+            self._session = capped_session(timeout=self.timeout, max_body_bytes=self.max_body_bytes,
+                                           verify=self.verify)
+            # verify: false was asked for: urllib3's warning on each request would say it again,
+            # hundreds of times; the run says it once in its summary instead (runner/startup.py)
+            self._quiet = quiet_insecure_warnings(self.base_url) if self.verify is False else None
+        return self._session
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None
               ) -> tuple[int, list[tuple[str, str]], bytes, bool]:
-        requests = self._requests
+        import requests
+
         try:
             resp = self.session.request(method, url, headers=headers, data=body, allow_redirects=False,
                                         timeout=(self.timeout, self.timeout))
@@ -259,7 +272,8 @@ class LiveTarget(Target):
         return resp.status_code, raw_headers, resp.content, bool(getattr(resp, "secure_truncated", False))
 
     def close(self) -> None:
-        self.session.close()
+        if self._session is not None:
+            self._session.close()
         if self._quiet is not None:
             with contextlib.suppress(ValueError):
                 filters: list[Any] = warnings.filters  # type: ignore[assignment]  # typeshed says Sequence
@@ -287,6 +301,7 @@ class InProcessTarget(Target):
     def __init__(self, app: Any, base_url: str = "http://localhost", scope: tuple[str, ...] | list[str] = (),
                  **kwargs: Any) -> None:
         super().__init__(base_url, scope, **kwargs)
+        require("app", "an in-process target (target.app, InProcessTarget)")
         import httpx
 
         self._httpx = httpx
@@ -294,6 +309,8 @@ class InProcessTarget(Target):
         self.is_asgi = is_asgi_app(app)
         self._loop: asyncio.AbstractEventLoop | None = None
         if self.is_asgi:
+            import asyncio
+
             self._loop = asyncio.new_event_loop()
             self._aclient = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=self.timeout,
                                               trust_env=False)
@@ -325,6 +342,8 @@ class InProcessTarget(Target):
 
     async def _asend_capped(self, request: Any, deadline: float) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         """:meth:`_asend` within the wall-clock cap, even when the app awaits for ever between chunks."""
+        import asyncio
+
         try:
             return await asyncio.wait_for(self._asend(request, deadline), max(0.0, deadline - time.monotonic()))
         except TimeoutError:

@@ -62,7 +62,9 @@ class SecureItem(pytest.Item):
         return super()._repr_failure_py(excinfo, style)
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, self.name
+        """The baseline's section of the check (pytest needs a line to report a skip mark's place)."""
+        line, _ = self.config.stash[STATE].baseline.positions.of((self.check.area,), key=True)
+        return self.path, line - 1, self.name
 
 
 def attach_record(item: SecureItem, when: str, report: pytest.TestReport) -> None:
@@ -79,3 +81,39 @@ def attach_record(item: SecureItem, when: str, report: pytest.TestReport) -> Non
         record = CheckRecord.of_verdict(item.nodeid, check.area, name, verdict, state.rules, redactor,
                                         finding_area=check.area)
     report.secure_record = record.to_dict()  # type: ignore[attr-defined]
+
+
+
+def runs_lean(item: pytest.Item) -> bool:
+    """Whether :func:`run_lean` runs ``item``: a baseline check, in a run without ``--pdb`` (whose
+    interaction on a failing phase only pytest's own protocol has)."""
+    return isinstance(item, SecureItem) and not item.config.option.usepdb
+
+
+def run_lean(item: SecureItem, nextitem: pytest.Item | None) -> None:
+    """pytest's run protocol for one baseline check, without the setup report nobody reads.
+
+    pytest runs every item in three phases (setup, call, teardown) and makes and logs a report
+    for each. A check's setup (its fetch and analysis) that passes says nothing: no reporter
+    shows it. Here every phase still runs through pytest's hooks (setup state, capture, logging,
+    skip and xfail marks, other plugins' wrappers), and the call and teardown reports are made
+    and logged as pytest does (pytest-html ends a row on the teardown report, JUnit XML writes
+    captured output then); the setup report only when the setup did not pass. The same items,
+    outcomes and reports for the terminal, ``-x``, ``--lf``, xdist, JUnit XML, pytest-html and our
+    own reports, for less per item (docs/performance.md).
+    """
+    ihook = item.ihook
+    reraise: tuple[type[BaseException], ...] = (pytest.exit.Exception, KeyboardInterrupt)
+    ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    setup = pytest.CallInfo.from_call(lambda: ihook.pytest_runtest_setup(item=item), "setup", reraise=reraise)
+    if setup.excinfo is None or _logged(item, setup).passed:
+        _logged(item, pytest.CallInfo.from_call(lambda: ihook.pytest_runtest_call(item=item), "call", reraise=reraise))
+    _logged(item, pytest.CallInfo.from_call(lambda: ihook.pytest_runtest_teardown(item=item, nextitem=nextitem),
+                                            "teardown", reraise=reraise))
+    ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
+def _logged(item: SecureItem, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = item.ihook.pytest_runtest_makereport(item=item, call=call)
+    item.ihook.pytest_runtest_logreport(report=report)
+    return report

@@ -12,7 +12,7 @@ import pytest
 from ..areas import RULES
 from ..core.baseline import Overrides, load_baseline, overridden
 from ..core.baseline.model import Baseline
-from ..core.errors import AppImportError, BaselineError, TargetError
+from ..core.errors import AppImportError, BaselineError, MissingExtra, TargetError
 from ..core.redaction import Redactor, install_log_redaction
 from ..core.session import SecureSession, make_target
 from ..core.state import STATE
@@ -42,13 +42,16 @@ def start(config: pytest.Config) -> None:
                                 "fix the import path or run pytest from the project's root") from None
     except TargetError as exc:
         raise pytest.UsageError(f"{baseline.path}: {exc}") from None
+    except MissingExtra as exc:
+        raise pytest.UsageError(str(exc)) from None
     if not target.scope.allows(target.base_url):
         raise pytest.UsageError(
             f"{baseline.place('target', 'scope')}: the target {target.base_url} is outside target.scope "
             f"({', '.join(target.scope.entries)}); add its host to target.scope or fix the target URL")
 
     session = SecureSession(baseline, target, redactor, RULES, login_hook=_login_hook(config))
-    if baseline.target.base_url and not baseline.target.app and not is_xdist_worker(config):
+    if (baseline.target.base_url and not baseline.target.app and not is_xdist_worker(config)
+            and not config.option.collectonly):  # listing the items sends nothing
         _preflight(session)
     config.stash[STATE] = session
     register_area_plugins(config, baseline)

@@ -177,3 +177,31 @@ def test_with_secure_only_the_areas_the_baseline_uses_are_imported(tmp_path):
               or m.startswith(("pytest_secure.fuzz.area", "pytest_secure.authz.area", "pytest_secure.hygiene.leaks",
                                "pytest_secure.hygiene.cookies", "pytest_secure.hygiene.passive"))]
     assert unused == []
+
+
+APP_LIBS = "httpx,anyio"
+
+
+def test_an_in_process_target_without_the_app_extra_is_a_usage_error_placed_on_the_key(tmp_path):
+    (tmp_path / "security-baseline.yaml").write_text(HEADERS_BASELINE)
+    (tmp_path / "headers_app.py").write_text(HEADERS_APP)
+    proc = run_without(tmp_path, APP_LIBS, "--secure", "-q")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 4, out
+    assert (f"{tmp_path / 'security-baseline.yaml'}:2:15: target.app needs pytest-secure's 'app' extra, which is not "
+            "installed (httpx does not import); install it with: pip install 'pytest-secure[app]'") in out
+    assert "Traceback" not in out and "IMPORTED []" in out
+
+
+def test_a_live_target_needs_neither_httpx_nor_anyio(tmp_path):
+    """A plain install (no extra) checks a server: httpx and anyio are never imported."""
+    from tests.servers import serve_wsgi
+
+    namespace: dict = {}
+    exec(HEADERS_APP, namespace)
+    with serve_wsgi(namespace["app"]) as url:
+        (tmp_path / "security-baseline.yaml").write_text(
+            HEADERS_BASELINE.replace('app: "headers_app:app"', f"base_url: {url!r}"))
+        proc = run_without(tmp_path, APP_LIBS + "," + FUZZ_LIBS + ",zapv2", "--secure", "-q")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout and "IMPORTED []" in proc.stdout
