@@ -12,7 +12,9 @@ Environments (benchmarks/venvs.py): ``bare`` has pytest + pytest-xdist, ``core``
    ``drheader scan bulk`` (drHEADer from the interpreter running this, the test extra);
 4. 400-cell authz matrix, whole process (``core``) vs a process that imports requests and sends
    the same 400 requests in a loop;
-5. the same matrix on a server whose handler sleeps 5 ms: ``-n 2`` vs ``-n 0`` (speed-up).
+5. the same matrix on a server whose handler sleeps 5 ms: ``-n 2`` vs ``-n 0`` (speed-up);
+6. pytest's own floor for rows 3 and 5, in ``bare``: 1,600 empty tests against drHEADer, and 400
+   tests that each sleep 5 ms with ``-n 2`` against ``-n 0`` (what no plugin can go below).
 
 Rows 2-5 are the best of ``--rounds``. Run from the repository root with the project's
 environment (it has drHEADer and Flask); ``--source DIR`` installs another checkout instead of
@@ -176,6 +178,18 @@ def main() -> None:
             serial = timed(pytest_cmd(core, "--secure", "-n", "0"), matrix, args.rounds)
             parallel = timed(pytest_cmd(core, "--secure", "-n", "2"), matrix, args.rounds)
 
+        # What pytest itself costs for the same shapes, in the environment without pytest-secure:
+        # 1,600 empty tests (the audit's items), and 400 tests that each wait 5 ms (the matrix's cells)
+        floor = work / "floor"
+        floor.mkdir()
+        (floor / "pytest.ini").write_text("[pytest]\n")
+        (floor / "test_items.py").write_text(
+            "import time\nimport pytest\n\n@pytest.mark.parametrize('i', range(1600))\ndef test_item(i):\n    pass\n\n"
+            "@pytest.mark.parametrize('i', range(400))\ndef test_cell(i):\n    time.sleep(0.005)\n")
+        items_floor = timed(pytest_cmd(bare, "-k", "test_item"), floor, args.rounds)
+        cells_serial = timed(pytest_cmd(bare, "-k", "test_cell", "-n", "0"), floor, args.rounds)
+        cells_parallel = timed(pytest_cmd(bare, "-k", "test_cell", "-n", "2"), floor, args.rounds)
+
     print(f"pytest {bare.path.name}: {' '.join(venvs.plugins(bare))}; {core.path.name}: {' '.join(venvs.plugins(core))}")
     row("install overhead: 1000 trivial tests, with vs without", idle["core"][0], idle["bare"][0], "<= 1.03x")
     row("  the same in CPU time", idle["core"][1], idle["bare"][1], "<= 1.03x")
@@ -184,8 +198,11 @@ def main() -> None:
     row("start-up: --secure --collect-only (1 path) vs bare pytest", startup, startup_bare, "<= 0.3 s above")
     print(f"{'':58s} {startup - startup_bare:+7.3f} s above bare pytest")
     row("header audit, 100 URLs: pytest --secure vs drheader bulk", headers_ours, headers_drh, "<= 1.5x, then 1.0x")
+    row("  pytest's floor: 1600 empty tests (bare) vs drheader bulk", items_floor, headers_drh, "none: pytest itself")
     row("authz 400 cells, whole process vs bare requests loop", authz_ours, authz_loop, "<= 1.5x")
     row("authz 400 cells, 5 ms handler: -n 2 vs -n 0 (speed-up)", parallel, serial, ">= 1.7x", speedup=True)
+    row("  pytest's floor: 400 tests of 5 ms (bare), -n 2 vs -n 0", cells_parallel, cells_serial, "none: pytest itself",
+        speedup=True)
 
 
 if __name__ == "__main__":
