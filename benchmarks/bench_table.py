@@ -177,6 +177,7 @@ def main() -> None:
             (matrix / "security-baseline.yaml").write_text(bench_authz.baseline(server.url))
             serial = timed(pytest_cmd(core, "--secure", "-n", "0"), matrix, args.rounds)
             parallel = timed(pytest_cmd(core, "--secure", "-n", "2"), matrix, args.rounds)
+            parallel_file = timed(pytest_cmd(core, "--secure", "-n", "2", "--dist", "loadfile"), matrix, args.rounds)
 
         # What pytest itself costs for the same shapes, in the environment without pytest-secure:
         # 1,600 empty tests (the audit's items), and 400 tests that each wait 5 ms (the matrix's cells)
@@ -201,6 +202,7 @@ def main() -> None:
     row("  pytest's floor: 1600 empty tests (bare) vs drheader bulk", items_floor, headers_drh, "none: pytest itself")
     row("authz 400 cells, whole process vs bare requests loop", authz_ours, authz_loop, "<= 1.5x")
     row("authz 400 cells, 5 ms handler: -n 2 vs -n 0 (speed-up)", parallel, serial, ">= 1.7x", speedup=True)
+    row("  the same, -n 2 --dist loadfile (one worker prefetches)", parallel_file, serial, ">= 1.7x", speedup=True)
     row("  pytest's floor: 400 tests of 5 ms (bare), -n 2 vs -n 0", cells_parallel, cells_serial, "none: pytest itself",
         speedup=True)
 

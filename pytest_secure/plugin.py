@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .core.state import STATE
+from .core.state import STATE, WHOLE_FILE_DISTRIBUTIONS, WHOLE_FILE_KEY
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 pytest_plugins = (
@@ -102,6 +102,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 # Run before the keyword/mark deselection and inside the --lf/--ff wrappers.
 pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection_modifyitems)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller, for each worker: whether it gets every item of a file."""
+    node.workerinput[WHOLE_FILE_KEY] = node.config.getoption("dist", "no") in WHOLE_FILE_DISTRIBUTIONS
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,8 +12,11 @@ requests overlap with pytest's own per-item work. Nothing changes in what is jud
 * each identity logs in first, in the main thread, exactly as its item would;
 * a response whose status means "session expired" (``refresh_on``) is thrown away and the
   item sends its request itself, re-login included;
-* under pytest-xdist (each worker already runs in parallel), for in-process targets and with
-  ``concurrency: 1`` nothing is prefetched.
+* for in-process targets and with ``concurrency: 1`` nothing is prefetched, nor in a
+  pytest-xdist worker that runs only some of the checks (``--dist load``, the default of ``-n``):
+  it cannot know which cells are its own, and another worker's would be sent twice. With
+  ``--dist loadfile`` one worker gets the whole baseline file and prefetches as one process does,
+  while the project's own tests run on the other workers.
 
 Bounded: at most ``window`` requests are in flight or waiting, each with the target's timeout.
 The senders are daemon threads: a Ctrl-C or the end of the run never waits for a request in
@@ -22,7 +25,6 @@ flight (a ``ThreadPoolExecutor``'s workers are joined at interpreter exit, up to
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import threading
@@ -95,7 +97,7 @@ class Prefetcher:
         self.plan: list[tuple[str, int]] = list(config.prefetch_plan)
         self.position = {key: i for i, key in enumerate(self.plan)}
         self.enabled = (config.concurrency > 1 and isinstance(session.target, LiveTarget)
-                        and not os.environ.get("PYTEST_XDIST_WORKER") and bool(self.plan))
+                        and session.runs_every_check and bool(self.plan))
         self.window = config.concurrency * 8
         self.submitted = 0
         self.futures: dict[tuple[str, int, tuple[tuple[str, str], ...]], Future[Response]] = {}

@@ -35,6 +35,9 @@ class SecureSession:
         self.rules = rules
         self.identities = Identities(baseline.identities, target, redactor, login_hook)
         self.today = today or datetime.date.today()
+        # False in a pytest-xdist worker that runs only some of the checks (--dist load, worksteal...):
+        # then nothing may be sent ahead for checks another worker runs (authz/prefetch.py)
+        self.runs_every_check = True
         self._cache: dict[tuple[str, str, str], Response | TargetError] = {}
         self._coverage: dict[str, list[str]] | None = None
         self.checks: tuple[Check, ...] = ()

@@ -15,7 +15,7 @@ from ..core.baseline.model import Baseline
 from ..core.errors import AppImportError, BaselineError, MissingExtra, TargetError
 from ..core.redaction import Redactor, install_log_redaction
 from ..core.session import SecureSession, make_target
-from ..core.state import STATE
+from ..core.state import STATE, WHOLE_FILE_KEY
 from .collect import active_areas, register_area_plugins
 
 
@@ -28,6 +28,13 @@ def baseline_path(config: pytest.Config) -> Path:
 
 def is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
+
+
+def runs_every_check(config: pytest.Config) -> bool:
+    """Whether this process runs every check of the baseline: no xdist worker, or one that got
+    the whole baseline file (xdist resets ``--dist`` in its workers: the controller says it in
+    the worker's input, :func:`pytest_secure.plugin.pytest_configure_node`)."""
+    return not is_xdist_worker(config) or bool(config.workerinput.get(WHOLE_FILE_KEY))  # type: ignore[attr-defined]
 
 
 def start(config: pytest.Config) -> None:
@@ -50,6 +57,7 @@ def start(config: pytest.Config) -> None:
             f"({', '.join(target.scope.entries)}); add its host to target.scope or fix the target URL")
 
     session = SecureSession(baseline, target, redactor, RULES, login_hook=_login_hook(config))
+    session.runs_every_check = runs_every_check(config)
     if (baseline.target.base_url and not baseline.target.app and not is_xdist_worker(config)
             and not config.option.collectonly):  # listing the items sends nothing
         _preflight(session)

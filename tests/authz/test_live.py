@@ -70,3 +70,41 @@ def test_prefetch_sends_each_request_once_and_changes_no_result(pytester):
     assert results[4][0] == results[1][0]
     assert len(results[4][1]) == len(results[1][1])
     assert {"authz/forbidden-access"} <= {r for _, rules, _ in results[4][0].values() for r in rules}
+
+
+def test_under_xdist_loadfile_one_worker_gets_the_baseline_and_prefetches(pytester):
+    """With ``--dist loadfile`` the whole baseline file goes to one worker, which sends read-only
+    cells ahead as one process does (more than one request in flight from that single worker),
+    with the same results and the same number of requests as one process without prefetch."""
+    import threading
+    import time
+
+    from tests.authz.apps import flask_notes
+
+    results = {}
+    for mode, args in (("serial", ()), ("loadfile", ("-n", "2", "--dist", "loadfile"))):
+        app = flask_notes.create_app({"export_role", "list_leak"})
+        seen, in_flight, lock = [], [0, 0], threading.Lock()
+
+        def counting(environ, start_response, app=app, seen=seen, in_flight=in_flight, lock=lock):
+            with lock:
+                seen.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight[1], in_flight[0])
+            try:
+                time.sleep(0.02)  # long enough for requests sent ahead to overlap
+                return app(environ, start_response)
+            finally:
+                with lock:
+                    in_flight[0] -= 1
+
+        concurrency = 1 if mode == "serial" else 4
+        authz = notes_authz(sessions=False, revocation=False, sequences=False, coverage="off").replace(
+            "  destructive: true\n", f"  destructive: true\n  concurrency: {concurrency}\n")
+        with serve_wsgi(counting) as url:
+            pytester.makefile(".yaml", **{"security-baseline": notes_baseline(f"base_url: {url}", authz)})
+            _, checks = run_secure(pytester, *args, subprocess=bool(args))
+        results[mode] = (checks, sorted(seen), in_flight[1])
+    assert results["loadfile"][0] == results["serial"][0]
+    assert len(results["loadfile"][1]) == len(results["serial"][1])
+    assert results["serial"][2] == 1 and results["loadfile"][2] > 1
