@@ -102,11 +102,8 @@ Oracle = Callable[[Exchange], "Problem | None"]
 def _excerpt(text: str, start: int, length: int) -> str:
     """``text[start:start+length]`` with some context, cut to a readable size."""
     lo = max(0, start - 40)
-    hi = min(len(text), start + length + 40)
-    snippet = text[lo:hi]
-    if len(snippet) > EVIDENCE_CHARS:
-        snippet = snippet[:EVIDENCE_CHARS] + "..."
-    return ("..." if lo else "") + snippet + ("..." if hi < len(text) else "")
+    hi = min(start + length + 40, lo + EVIDENCE_CHARS)  # past the end of text: the slice stops there
+    return ("..." if lo else "") + text[lo:hi] + ("..." if hi < len(text) else "")
 
 
 def _any_of(patterns: Sequence[str], flags: int = 0) -> re.Pattern[str]:
@@ -201,7 +198,7 @@ def _html_context(body: str, index: int) -> str:
         open_at = lower.rfind("<script")
         return "script" if ">" in before[open_at:] else "tag"
     lt, gt = before.rfind("<"), before.rfind(">")
-    if lt > gt and lt + 1 < len(body) and (body[lt + 1].isalpha() or body[lt + 1] == "/"):
+    if lt > gt and (body[lt + 1].isalpha() or body[lt + 1] == "/"):  # lt + 1 <= index: inside the body
         return "tag"
     return "text"
 
@@ -214,10 +211,9 @@ def _breaks_out(value: str, context: str, body: str, index: int) -> bool:
             return True
         return bool(_DANGEROUS_SCHEME.match(value) and _URL_ATTRIBUTE_BEFORE.search(body[max(0, index - 40):index]))
     if context == "script":
-        rest = value
-        if value[:1] in "\"'`" and _backslashes_before(body, index) % 2:
-            rest = value[1:]  # the leading quote is escaped (\'), so it stays inside the string
-        return any(c in rest for c in "\"'`") or "</script" in value.lower()
+        # an escaped first character (\') stays inside the string; only a quote could have left it
+        rest = value[1:] if _backslashes_before(body, index) % 2 else value
+        return any(c in rest for c in "\"'`")  # "</script" is new markup, found above
     return False
 
 
@@ -323,16 +319,15 @@ def no_open_redirect(ex: Exchange) -> Problem | None:
     """A redirect (``Location`` or ``Refresh``) to another host that the input chose."""
     targets = [("Location", v) for v in ex.header_all("location")]
     targets += [("Refresh", m.group(1)) for v in ex.header_all("refresh") for m in [_REFRESH_URL.search(v)] if m]
-    here = urllib.parse.urlsplit(ex.url).hostname or ""
+    here = urllib.parse.urlsplit(ex.url).hostname or ""  # hostname is lower-case
     for header, raw in targets:
-        absolute = urllib.parse.urljoin(ex.url or "http://localhost/", _browser_url(raw))
-        try:
-            host = (urllib.parse.urlsplit(absolute).hostname or "").lower()
-        except ValueError:
+        try:  # a relative target stays on this host: it has no host of its own
+            host = urllib.parse.urlsplit(_browser_url(raw)).hostname or ""
+        except ValueError:  # a malformed target (an unclosed IPv6 bracket) leads nowhere
             continue
-        if not host or host == here.lower():
+        if not host or host == here:
             continue
-        if any(host in urllib.parse.unquote(v).replace("\\", "/").lower() for v in ex.inputs):
+        if any(host in urllib.parse.unquote(v).lower() for v in ex.inputs):
             return Problem("fuzz/open-redirect", f"the response redirects to {host}, a host taken from the input",
                            f"{header}: {raw[:EVIDENCE_CHARS]}")
     return None
@@ -400,9 +395,9 @@ _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|6011|65|64[4-9]|35|3[068])
 
 def looks_personal(value: str) -> bool:
     """A payment card number (known issuer prefix, Luhn-valid) or a US social security number."""
-    for match in _CARD.finditer(value):
+    for match in _CARD.finditer(value):  # 13 to 19 digits
         digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and _CARD_PREFIX.match(digits) and luhn(digits):
+        if _CARD_PREFIX.match(digits) and luhn(digits):
             return True
     return bool(re.fullmatch(r"\d{3}-\d{2}-\d{4}", value.strip()))
 
@@ -436,11 +431,10 @@ def no_invalid_json(ex: Exchange) -> Problem | None:
     if not ex.is_json or not ex.body.strip() or ex.status in _NO_BODY_STATUSES or ex.method.upper() == "HEAD":
         return None
     ok, error = ex.json_body
-    if ok:
-        return None
-    position = getattr(error, "pos", 0)
+    if ok or not isinstance(error, json.JSONDecodeError):
+        return None  # parsed, or valid JSON that Python refuses (an integer of more than 4300 digits)
     return Problem("fuzz/invalid-json", f"the response says {ex.content_type} but its body is not valid JSON "
-                   f"({getattr(error, 'msg', error)} at character {position})", _excerpt(ex.body, position, 1))
+                   f"({error.msg} at character {error.pos})", _excerpt(ex.body, error.pos, 1))
 
 
 # Field names (compared lower-case with "-" and "_" removed) whose values a response must not
@@ -511,7 +505,7 @@ def sensitive_data(fields: Iterable[str] = (), allow: Iterable[str] = ()) -> Ora
             if isinstance(value, bool) or value is None or value == "" or name in allowed_names or generic in allowed:
                 return None
             text = str(value)
-            match = _HASH_VALUE.fullmatch(text) if isinstance(value, str) else None
+            match = _HASH_VALUE.fullmatch(text)  # a number is never a hash
             if match:
                 kind = _PASSWORD_HASHES[int(str(match.lastgroup)[1:])][0]
                 return Problem("fuzz/sensitive-data", f"the response carries a password hash ({kind}) in {path}",
@@ -533,8 +527,9 @@ no_sensitive_data.__doc__ = "Passwords, password hashes, secrets or identity num
 # Field names (compared lower-case, "-" and "_" removed) that carry a person's data: another
 # identity's known value in one of them is that person's data (fuzz.cross_user.fields replaces them).
 DEFAULT_PERSONAL_FIELDS: tuple[str, ...] = (
-    r"\w*e?mail(?:address)?|\w*(?:phone|mobile|telephone|tel)(?:number)?|\w*address|street|city|zip(?:code)?|"
-    r"post(?:al)?code|(?:date)?(?:of)?birth(?:date|day)?|dob|username|user|login|owner|\w*name|ssn|iban",
+    r"\w*e?mail(?:address)?|\w*(?:phone|mobile|telephone|tel)(?:number)?",  # contact
+    r"\w*address|street|city|zip(?:code)?|post(?:al)?code",  # address
+    r"(?:date)?(?:of)?birth(?:date|day)?|dob|username|user|login|owner|\w*name|ssn|iban",  # identity
 )
 MIN_KNOWN_VALUE = 3  # shorter known values match by chance
 
@@ -657,8 +652,10 @@ def exchange_from(response: Any, inputs: Iterable[str] = (), *, sensitive: Itera
     if hasattr(elapsed, "total_seconds"):
         elapsed = elapsed.total_seconds()
     request = _optional(response, "request")
-    method = str(getattr(request, "method", "GET") or "GET")
-    url = str(getattr(request, "url", "") or _optional(response, "url") or "")
+    method = str(getattr(request, "method", None) or "GET")
+    # a response's own url only without a request: Django's test response has a request (a dict)
+    # and, on a redirect, the url it redirects to
+    url = str(getattr(request, "url", "") if request is not None else _optional(response, "url") or "")
     return Exchange(status=status, headers=headers, body=body, elapsed=float(elapsed or 0.0), method=method, url=url,
                     inputs=tuple(inputs), sensitive_inputs=tuple(sensitive), invalid_input=invalid_input)
 
@@ -680,12 +677,10 @@ def _headers_of(response: Any) -> list[tuple[str, str]]:
         return []
     if hasattr(raw, "multi_items"):  # httpx
         return [(str(k), str(v)) for k, v in raw.multi_items()]
-    if hasattr(raw, "to_wsgi_list"):  # werkzeug
-        return [(str(k), str(v)) for k, v in raw.to_wsgi_list()]
-    if hasattr(response, "raw") and getattr(response.raw, "headers", None) is not None \
-            and hasattr(response.raw.headers, "items"):  # requests: keep repeated headers
-        return [(str(k), str(v)) for k, v in response.raw.headers.items()]
-    pairs = []
+    transport: Any = getattr(getattr(response, "raw", None), "headers", None)
+    if hasattr(transport, "items"):  # requests: urllib3's headers keep repeated ones
+        return [(str(k), str(v)) for k, v in transport.items()]
+    pairs = []  # werkzeug's Headers yield repeated headers one by one
     for name, value in raw.items():
         for item in value if isinstance(value, list) else [value]:  # schemathesis: lists of values
             pairs.append((str(name), str(item)))
@@ -777,8 +772,7 @@ def _exchange_from_case(response: Any, case: Any) -> Exchange:
     # an encoded value once it decodes it (base64, URL, JSON escapes)
     names = [str(k) for k in (*dict(case.query or {}), *dict(case.headers or {}))]
     inputs = tuple(dict.fromkeys([*inputs, *names, *(form for value in inputs for form in decoded_forms(value))]))
-    meta = getattr(case, "meta", None)
-    invalid = bool(meta is not None and meta.generation.mode.is_negative)
+    invalid = bool(case.meta is not None and case.meta.generation.mode.is_negative)
     ex = exchange_from(response, inputs, sensitive=sensitive, invalid_input=invalid)
     return ex
 

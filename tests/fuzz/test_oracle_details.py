@@ -16,6 +16,9 @@ from pytest_secure.fuzz import oracles as o
     ("5555555555554445", False),
     ("4012888888881882", False),
     ("1234 5678 9012 3452", False),  # Luhn-valid but no issuer starts with 1
+    ("4222222222222", True),         # Visa's 13-digit test number: the shortest card
+    ("4111111111111111110", True),   # 19 digits, Luhn-valid: the longest
+    ("411111111117", False),         # 12 digits, Luhn-valid: too short for a card
     ("078-05-1120", True),           # the shape of a US social security number
     ("078-05-11201", False),
 ])
