@@ -23,7 +23,6 @@ import time
 import urllib.parse
 import warnings
 from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,6 +85,8 @@ class Response(HeaderLookup):
         charset = "utf-8"
         ctype = self.header("content-type")
         if ctype:
+            from email.message import Message
+
             msg = Message()
             msg["content-type"] = ctype
             charset = msg.get_content_charset() or "utf-8"

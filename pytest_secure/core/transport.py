@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.cookiejar
 import io
 import socket
 import threading
@@ -149,6 +148,8 @@ class _Classes:
 
 @functools.cache
 def _classes() -> _Classes:  # built on first use: importing pytest-secure does not import requests
+    import http.cookiejar
+
     import requests
     import urllib3.exceptions
     from requests.adapters import HTTPAdapter
