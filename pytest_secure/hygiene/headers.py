@@ -469,7 +469,7 @@ def analyse_framing(response: Response, options: dict[str, Any], authenticated: 
     elif xfo is not None and xfo.value is not None:
         ancestors = [a for p in csp.enforced if (a := p.frame_ancestors()) is not None]
         for sources in ancestors:
-            says_deny = sources == ["'none'"]
+            says_deny = sources in (["'none'"], [])  # an empty source list matches nothing: 'none'
             if (xfo.value == "deny") != says_deny or (not restricted):
                 out.append(("headers/framing-conflict", f"X-Frame-Options {xfo.raw} but frame-ancestors "
                             f"{' '.join(sources) or '(empty)'}; browsers that know frame-ancestors follow it",

@@ -142,8 +142,10 @@ ANALYSIS_OUTPUT = [
     ("framing", [(XFO, "SAMEORIGIN"), (CSP, "frame-ancestors 'none'")], [
         ("headers/framing-conflict", "X-Frame-Options SAMEORIGIN but frame-ancestors 'none'; browsers that know "
          "frame-ancestors follow it", XFO)]),
-    ("framing", [(XFO, "DENY"), (CSP, "frame-ancestors ")], [
-        ("headers/framing-conflict", "X-Frame-Options DENY but frame-ancestors (empty); browsers that know "
+    # an empty source list matches nothing (CSP 3): it agrees with DENY, not with SAMEORIGIN
+    ("framing", [(XFO, "DENY"), (CSP, "frame-ancestors ")], []),
+    ("framing", [(XFO, "SAMEORIGIN"), (CSP, "frame-ancestors ")], [
+        ("headers/framing-conflict", "X-Frame-Options SAMEORIGIN but frame-ancestors (empty); browsers that know "
          "frame-ancestors follow it", XFO)]),
     ("caching", [(CC, "public, max-age=600")], [
         ("headers/cache-control-authenticated", "a response to an authenticated request may be stored "
