@@ -187,9 +187,9 @@ def main() -> None:
         (floor / "test_items.py").write_text(
             "import time\nimport pytest\n\n@pytest.mark.parametrize('i', range(1600))\ndef test_item(i):\n    pass\n\n"
             "@pytest.mark.parametrize('i', range(400))\ndef test_cell(i):\n    time.sleep(0.005)\n")
-        items_floor = timed(pytest_cmd(bare, "-k", "test_item"), floor, args.rounds)
-        cells_serial = timed(pytest_cmd(bare, "-k", "test_cell", "-n", "0"), floor, args.rounds)
-        cells_parallel = timed(pytest_cmd(bare, "-k", "test_cell", "-n", "2"), floor, args.rounds)
+        items_floor = timed(pytest_cmd(bare, "test_items.py::test_item"), floor, args.rounds)
+        cells_serial = timed(pytest_cmd(bare, "test_items.py::test_cell", "-n", "0"), floor, args.rounds)
+        cells_parallel = timed(pytest_cmd(bare, "test_items.py::test_cell", "-n", "2"), floor, args.rounds)
 
     print(f"pytest {bare.path.name}: {' '.join(venvs.plugins(bare))}; {core.path.name}: {' '.join(venvs.plugins(core))}")
     row("install overhead: 1000 trivial tests, with vs without", idle["core"][0], idle["bare"][0], "<= 1.03x")

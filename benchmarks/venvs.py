@@ -18,6 +18,7 @@ import importlib.metadata
 import os
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +54,11 @@ def build(folder: Path, kinds: tuple[str, ...] = ("bare", "core"), source: Path 
         path = folder / kind
         stamp = path / ".bench-installed"
         extra = KINDS[kind]
-        wanted = " ".join(pins) + ("" if extra is None else f" {source}{extra}")
-        if not (path / "bin" / "python").exists():
+        wanted = " ".join(pins) + ("" if extra is None else f" {source}{extra} {_dependencies(source)}")
+        if not (path / "bin" / "python").exists() or (stamp.exists() and stamp.read_text() != wanted):
+            # made anew when the tree's dependencies changed: pip would keep a dropped one installed
             print(f"bench: creating the {kind!r} environment in {path}", file=sys.stderr)
-            subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, timeout=600)
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(path)], check=True, timeout=600)
         if not stamp.exists() or stamp.read_text() != wanted:
             _pip(path, *pins, *([] if extra is None else [f"{source}{extra}"]))
             stamp.write_text(wanted)
@@ -64,6 +66,12 @@ def build(folder: Path, kinds: tuple[str, ...] = ("bare", "core"), source: Path 
             _pip(path, "--no-deps", "--force-reinstall", str(source))  # the tree as it is now
         made[kind] = Venv(kind, path)
     return made
+
+
+def _dependencies(source: Path) -> str:
+    """The tree's declared dependencies and extras, as text (a change means a new environment)."""
+    project = tomllib.loads((source / "pyproject.toml").read_text())["project"]
+    return repr((project.get("dependencies"), project.get("optional-dependencies")))
 
 
 def plugins(venv: Venv) -> list[str]:
