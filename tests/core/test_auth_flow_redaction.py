@@ -106,8 +106,8 @@ def test_login_flow_canaries_appear_in_no_output(pytester, monkeypatch, live, pa
         spec = importlib.util.spec_from_file_location("leakyflows", pytester.path / "leakyflows.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        with serve_wsgi(module.app) as url:
-            result = pytester.runpytest(*args, f"--secure-target={url}")
+        with serve_wsgi(module.app) as url:  # a live server's own prints are not the run's output:
+            result = pytester.runpytest_subprocess(*args, f"--secure-target={url}")  # another process
     else:
         result = pytester.runpytest(*args)
     outputs = {
