@@ -112,7 +112,7 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    """Baseline checks run pytest's protocol at a third of its per-item cost (runner/items.py)."""
+    """Baseline checks run pytest's protocol without the passing setup report (runner/items.py)."""
     if item.config.stash.get(STATE, None) is None:
         return None
     from .runner.items import run_lean, runs_lean

@@ -83,7 +83,6 @@ def attach_record(item: SecureItem, when: str, report: pytest.TestReport) -> Non
     report.secure_record = record.to_dict()  # type: ignore[attr-defined]
 
 
-
 def runs_lean(item: pytest.Item) -> bool:
     """Whether :func:`run_lean` runs ``item``: a baseline check, in a run without ``--pdb`` (whose
     interaction on a failing phase only pytest's own protocol has)."""
